@@ -1,0 +1,211 @@
+"""Electron-antineutrino survival probability P(ν̄e → ν̄e) for three flavours.
+
+Three treatments, chosen by the config's ``[oscillation] matter``:
+
+- ``"vacuum"``: the exact three-flavour vacuum formula (PHYSICS.md §5.6; arXiv:2204.13249 eq. 1)
+
+      P = 1 − sin²2θ13 (cos²θ12 sin²Δ31 + sin²θ12 sin²Δ32) − cos⁴θ13 sin²2θ12 sin²Δ21,
+      Δij = Δm²ij L/(4E) = OSC_PHASE Δm²ij[eV²] L[m] / E[MeV],  Δm²32 = Δm²31 − Δm²21;
+
+- ``"knp"``: constant-density matter through the closed form of Khan, Nunokawa & Parke, "Why matter
+  effects matter for JUNO", PLB 803 (2020) 135354, arXiv:1910.12900 (as implemented in GNA's
+  PsurEEMSWKhan, PHYSICS.md §5.7): the vacuum formula with effective parameters, second order in
+  a/Δm²21, where a = −2√2 G_F n_e E for antineutrinos;
+- ``"exact"``: numerical diagonalisation of the 3×3 Hamiltonian in matter (:func:`pee_exact`), the
+  reference the closed form is validated against (slow, NumPy only).
+
+The ordering is the sign of Δm²31. δ_CP does not enter P_ee in vacuum or constant-density matter.
+
+Each fast kernel (``*_kernel``, Numba) has a NumPy twin (``*_numpy``) with the same signature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import kernel
+from .constants import MATTER_A_PER_RHO_YE_MEV, OSC_PHASE
+
+# --------------------------------------------------------------------------------------------------
+# Effective parameters in matter (Khan–Nunokawa–Parke)
+# --------------------------------------------------------------------------------------------------
+
+
+def matter_potential(enu: np.ndarray, density: float, electron_fraction: float) -> np.ndarray:
+    """a = −2√2 G_F n_e E in eV² for antineutrinos (negative), E in MeV, density in g/cm³."""
+    return -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction * np.asarray(enu, dtype=float)
+
+
+def knp_effective_numpy(a, s12sq, s13sq, dm21, dm31):
+    """KNP effective (sin²θ12, sin²θ13, Δm²21, Δm²31, Δm²32) at matter potential ``a`` [eV²].
+
+    With x = c13² a/Δm²21 and Δm²ee = c12² Δm²31 + s12² Δm²32:
+    sin²θ12ᵐ = s12² + 2 s12² c12² x + 3 s12² c12² cos2θ12 x²,
+    Δm²21ᵐ = Δm²21 [1 − cos2θ12 x + 2 s12² c12² x²],
+    sin²θ13ᵐ = s13² + 2 s13² c13² a/Δm²ee,
+    Δm²31ᵐ = Δm²31 − a [(c12² c13² − s13²) − s12² c12² c13² x],
+    Δm²32ᵐ = Δm²32 − a [(s12² c13² − s13²) + s12² c12² c13² x]  (= Δm²31ᵐ − Δm²21ᵐ identically).
+    """
+    c12sq = 1.0 - s12sq
+    c13sq = 1.0 - s13sq
+    cos2t12 = c12sq - s12sq
+    dm32 = dm31 - dm21
+    dmee = c12sq * dm31 + s12sq * dm32
+    x = c13sq * a / dm21
+    s12c12 = s12sq * c12sq
+    s12m = s12sq + 2.0 * s12c12 * x + 3.0 * s12c12 * cos2t12 * x * x
+    dm21m = dm21 * (1.0 - cos2t12 * x + 2.0 * s12c12 * x * x)
+    s13m = s13sq + 2.0 * s13sq * c13sq * a / dmee
+    dm31m = dm31 - a * ((c12sq * c13sq - s13sq) - s12c12 * c13sq * x)
+    dm32m = dm32 - a * ((s12sq * c13sq - s13sq) + s12c12 * c13sq * x)
+    return s12m, s13m, dm21m, dm31m, dm32m
+
+
+def _pee_formula_numpy(phase, s12sq, s13sq, dm21, dm31, dm32):
+    """The vacuum-form P_ee with phase = OSC_PHASE L/E (arrays broadcast)."""
+    c12sq = 1.0 - s12sq
+    c13sq = 1.0 - s13sq
+    sin2_2t13 = 4.0 * s13sq * c13sq
+    sin2_2t12 = 4.0 * s12sq * c12sq
+    s21 = np.sin(dm21 * phase)
+    s31 = np.sin(dm31 * phase)
+    s32 = np.sin(dm32 * phase)
+    return 1.0 - sin2_2t13 * (c12sq * s31 * s31 + s12sq * s32 * s32) - c13sq * c13sq * sin2_2t12 * s21 * s21
+
+
+# --------------------------------------------------------------------------------------------------
+# Vacuum
+# --------------------------------------------------------------------------------------------------
+
+
+def pee_vacuum_numpy(enu, baselines, s12sq, s13sq, dm21, dm31):
+    """P_ee in vacuum for every baseline [m] and energy [MeV]; returns shape (len(baselines), len(enu))."""
+    enu = np.asarray(enu, dtype=float)
+    phase = OSC_PHASE * np.asarray(baselines, dtype=float)[:, None] / enu[None, :]
+    return _pee_formula_numpy(phase, s12sq, s13sq, dm21, dm31, dm31 - dm21)
+
+
+@kernel
+def pee_vacuum_kernel(enu, baselines, s12sq, s13sq, dm21, dm31):
+    """Numba twin of :func:`pee_vacuum_numpy`."""
+    n_l = baselines.shape[0]
+    n_e = enu.shape[0]
+    out = np.empty((n_l, n_e))
+    c12sq = 1.0 - s12sq
+    c13sq = 1.0 - s13sq
+    sin2_2t13 = 4.0 * s13sq * c13sq
+    sin2_2t12 = 4.0 * s12sq * c12sq
+    amp31 = sin2_2t13 * c12sq
+    amp32 = sin2_2t13 * s12sq
+    amp21 = c13sq * c13sq * sin2_2t12
+    dm32 = dm31 - dm21
+    for r in range(n_l):
+        scale = OSC_PHASE * baselines[r]
+        for i in range(n_e):
+            phase = scale / enu[i]
+            s21 = np.sin(dm21 * phase)
+            s31 = np.sin(dm31 * phase)
+            s32 = np.sin(dm32 * phase)
+            out[r, i] = 1.0 - amp31 * s31 * s31 - amp32 * s32 * s32 - amp21 * s21 * s21
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Matter, KNP closed form
+# --------------------------------------------------------------------------------------------------
+
+
+def pee_knp_numpy(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_fraction):
+    """P_ee in constant-density matter (KNP closed form); shape (len(baselines), len(enu))."""
+    enu = np.asarray(enu, dtype=float)
+    a = matter_potential(enu, density, electron_fraction)
+    s12m, s13m, dm21m, dm31m, dm32m = knp_effective_numpy(a, s12sq, s13sq, dm21, dm31)
+    phase = OSC_PHASE * np.asarray(baselines, dtype=float)[:, None] / enu[None, :]
+    return _pee_formula_numpy(phase, s12m, s13m, dm21m, dm31m, dm32m)
+
+
+@kernel
+def pee_knp_kernel(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_fraction):
+    """Numba twin of :func:`pee_knp_numpy`: effective parameters once per energy, then every baseline."""
+    n_l = baselines.shape[0]
+    n_e = enu.shape[0]
+    out = np.empty((n_l, n_e))
+    c12sq = 1.0 - s12sq
+    c13sq = 1.0 - s13sq
+    cos2t12 = c12sq - s12sq
+    s12c12 = s12sq * c12sq
+    dm32 = dm31 - dm21
+    dmee = c12sq * dm31 + s12sq * dm32
+    a_coef = -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction
+    for i in range(n_e):
+        e = enu[i]
+        a = a_coef * e
+        x = c13sq * a / dm21
+        s12m = s12sq + 2.0 * s12c12 * x + 3.0 * s12c12 * cos2t12 * x * x
+        dm21m = dm21 * (1.0 - cos2t12 * x + 2.0 * s12c12 * x * x)
+        s13m = s13sq + 2.0 * s13sq * c13sq * a / dmee
+        dm31m = dm31 - a * ((c12sq * c13sq - s13sq) - s12c12 * c13sq * x)
+        dm32m = dm32 - a * ((s12sq * c13sq - s13sq) + s12c12 * c13sq * x)
+        c12m = 1.0 - s12m
+        c13m = 1.0 - s13m
+        amp31 = 4.0 * s13m * c13m * c12m
+        amp32 = 4.0 * s13m * c13m * s12m
+        amp21 = c13m * c13m * 4.0 * s12m * c12m
+        for r in range(n_l):
+            phase = OSC_PHASE * baselines[r] / e
+            s21 = np.sin(dm21m * phase)
+            s31 = np.sin(dm31m * phase)
+            s32 = np.sin(dm32m * phase)
+            out[r, i] = 1.0 - amp31 * s31 * s31 - amp32 * s32 * s32 - amp21 * s21 * s21
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact: numerical diagonalisation (reference only)
+# --------------------------------------------------------------------------------------------------
+
+
+def pmns(s12sq: float, s13sq: float, s23sq: float = 0.5, delta_cp: float = 0.0) -> np.ndarray:
+    """PMNS matrix U = R23 U13(δ) R12 (PDG convention)."""
+    s12, c12 = np.sqrt(s12sq), np.sqrt(1.0 - s12sq)
+    s13, c13 = np.sqrt(s13sq), np.sqrt(1.0 - s13sq)
+    s23, c23 = np.sqrt(s23sq), np.sqrt(1.0 - s23sq)
+    ed = np.exp(1j * delta_cp)
+    r23 = np.array([[1, 0, 0], [0, c23, s23], [0, -s23, c23]], dtype=complex)
+    u13 = np.array([[c13, 0, s13 / ed], [0, 1, 0], [-s13 * ed, 0, c13]], dtype=complex)
+    r12 = np.array([[c12, s12, 0], [-s12, c12, 0], [0, 0, 1]], dtype=complex)
+    return r23 @ u13 @ r12
+
+
+def pee_exact(enu, baseline, s12sq, s13sq, dm21, dm31, density=0.0, electron_fraction=0.5, s23sq=0.5, delta_cp=0.0):
+    """P_ee from the 3×3 evolution operator in constant-density matter (antineutrinos).
+
+    The mass-squared matrix is M = U* diag(0, Δm²21, Δm²31) Uᵀ + diag(a, 0, 0) with
+    a = −2√2 G_F n_e E; M = W diag(μ) W†, S = W diag(exp(−2i OSC_PHASE μ L/E)) W†, P = |S_ee|².
+    Independent of the closed forms above; with density = 0 it is the exact vacuum result.
+    """
+    enu = np.atleast_1d(np.asarray(enu, dtype=float))
+    u = np.conj(pmns(s12sq, s13sq, s23sq, delta_cp))  # antineutrinos: U → U*
+    m_vac = u @ np.diag([0.0, dm21, dm31]).astype(complex) @ u.conj().T
+    out = np.empty(enu.shape)
+    for i, e in enumerate(enu):
+        a = float(matter_potential(e, density, electron_fraction))
+        m = m_vac + np.diag([a, 0.0, 0.0])
+        mu, w = np.linalg.eigh(m)
+        phases = np.exp(-2j * OSC_PHASE * mu * baseline / e)
+        s_ee = np.sum(w[0, :] * phases * np.conj(w[0, :]))
+        out[i] = abs(s_ee) ** 2
+    return out
+
+
+def survival(enu, baselines, s12sq, s13sq, dm21, dm31, matter, density, electron_fraction):
+    """P_ee for all baselines × energies with the chosen treatment (fast kernels; "exact" is slow)."""
+    enu = np.ascontiguousarray(enu, dtype=float)
+    baselines = np.ascontiguousarray(baselines, dtype=float)
+    if matter == "vacuum" or density == 0.0:
+        return pee_vacuum_kernel(enu, baselines, s12sq, s13sq, dm21, dm31)
+    if matter == "knp":
+        return pee_knp_kernel(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_fraction)
+    if matter == "exact":
+        return np.array([pee_exact(enu, L, s12sq, s13sq, dm21, dm31, density, electron_fraction) for L in baselines])
+    raise ValueError(f"unknown matter treatment {matter!r} (accepted: vacuum, knp, exact)")
