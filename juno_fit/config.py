@@ -148,6 +148,7 @@ class IsotopeSpectra:
     name: str
     form: str  # "exp_poly" or "table"
     exp_poly: dict[str, tuple[float, ...]] = field(repr=False)
+    exp_poly_fit_max: float
     table_energy: dict[str, np.ndarray] = field(repr=False)
     table_density: dict[str, np.ndarray] = field(repr=False)
     energy_per_fission: tuple[float, float, float, float]
@@ -248,13 +249,28 @@ class _Table:
     def path(self, key: str) -> str:
         return f"{self.prefix}{key}" if key else self.prefix.rstrip(".")
 
-    def fail(self, key: str, message: str) -> None:
+    def origin(self, key: str) -> tuple[str, str] | None:
+        """(config file, config key) when ``key`` or a value under it came from a config override."""
         dotted = self.path(key)
-        for probe in _prefixes(dotted):
+        parts = dotted.split(".")
+        plain_parts = [re.sub(r"\[\d+\]", "", p) for p in parts]
+        for n in range(len(parts), 0, -1):
+            probe = ".".join(plain_parts[:n])
             if probe in self.origins:
                 file, ckey = self.origins[probe]
-                raise ConfigError(file, ckey + dotted[len(probe) :], message)
-        raise ConfigError(self.file, dotted, message)
+                rest = parts[n - 1][len(plain_parts[n - 1]) :] + "".join("." + p for p in parts[n:])
+                return file, ckey + rest
+        plain = ".".join(plain_parts)
+        for okey, (file, ckey) in self.origins.items():
+            if okey.startswith(plain + "."):  # a check on a table whose member was overridden
+                return file, ckey[: len(ckey) - (len(okey) - len(plain))]
+        return None
+
+    def fail(self, key: str, message: str) -> None:
+        origin = self.origin(key)
+        if origin is not None:
+            raise ConfigError(origin[0], origin[1], message)
+        raise ConfigError(self.file, self.path(key), message)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -321,11 +337,6 @@ class _Table:
             self.fail(unknown[0], f"unknown key (accepted here: {accepted})")
 
 
-def _prefixes(dotted: str) -> list[str]:
-    parts = dotted.split(".")
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
@@ -386,13 +397,28 @@ def _resolve_input(kind: str, name: str, file: str, key: str, label: str) -> Pat
         return path
     path = input_dir(kind) / f"{name}.toml"
     if not path.is_file():
-        names = ", ".join(available(kind)) or "none"
-        raise ConfigError(file, key, f"unknown {label} {name!r} (accepted: {names}, or a path to a .toml file)")
+        names = available(kind)
+        if kind == "spectra":  # sites and isotope-spectra models share spectra/: list the right kind
+            names = [n for n in names if (label == "site") == _is_site(input_dir(kind) / f"{n}.toml")]
+        listed = ", ".join(names) or "none"
+        raise ConfigError(file, key, f"unknown {label} {name!r} (accepted: {listed}, or a path to a .toml file)")
     return path
 
 
+def _is_site(path: Path) -> bool:
+    try:
+        return "cores" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+
+
 def _data_file(folder: Path, name: str, t: _Table, key: str) -> Path:
+    """A data file named in an input file, relative to that file's folder, or to the config's folder
+    when the name came from a config override."""
     path = Path(name)
+    origin = t.origin(key)
+    if origin is not None:
+        folder = Path(origin[0]).parent
     if not path.is_absolute():
         path = folder / path
     if not path.is_file():
@@ -400,26 +426,38 @@ def _data_file(folder: Path, name: str, t: _Table, key: str) -> Path:
     return path
 
 
-def load_csv(path: Path, columns: list[str], t: _Table, key: str) -> dict[str, np.ndarray]:
-    """Read named columns of a comma-separated table with ``#`` comments and one header line."""
+def read_csv_columns(path: Path, columns: list[str]) -> dict[str, np.ndarray]:
+    """Named columns of a comma-separated table with ``#`` comment lines and one header line.
+
+    Raises ValueError with a message naming the problem (the caller adds file and key).
+    """
     try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines()]
+        lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8-sig").splitlines()]
     except OSError as exc:
-        t.fail(key, f"cannot read {path} ({exc})")
+        raise ValueError(f"cannot read {path} ({exc})") from None
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines:
-        t.fail(key, f"{path} holds no table")
+        raise ValueError(f"{path} holds no table")
     header = [h.strip() for h in lines[0].split(",")]
     missing = [c for c in columns if c not in header]
     if missing:
-        t.fail(key, f"{path} has no column {missing[0]!r} (columns: {', '.join(header)})")
+        raise ValueError(f"{path} has no column {missing[0]!r} (columns: {', '.join(header)})")
     try:
         rows = np.array([[float(x) for x in ln.split(",")[: len(header)]] for ln in lines[1:]])
     except ValueError as exc:
-        t.fail(key, f"{path}: non-numeric entry ({exc})")
+        raise ValueError(f"{path}: non-numeric entry ({exc})") from None
     if rows.ndim != 2 or len(rows) < 2:
-        t.fail(key, f"{path} needs at least two rows of data")
+        raise ValueError(f"{path} needs at least two rows of data")
     return {c: rows[:, header.index(c)] for c in columns}
+
+
+def load_csv(path: Path, columns: list[str], t: _Table, key: str) -> dict[str, np.ndarray]:
+    """:func:`read_csv_columns` with errors reported against ``key`` of the file being validated."""
+    try:
+        return read_csv_columns(path, columns)
+    except ValueError as exc:
+        t.fail(key, str(exc))
+        raise  # unreachable: fail raises
 
 
 # --------------------------------------------------------------------------------------------------
@@ -497,6 +535,12 @@ def _site(path: Path, detector: str, overrides: dict[str, Any], cfile: str, ckey
 
 
 def _bin_edges(t: _Table) -> np.ndarray:
+    if t.has("edges") and t.has("segments"):
+        # an override giving one form replaces the other form of the detector file
+        from_override = [k for k in ("edges", "segments") if t.origin(k) is not None]
+        if len(from_override) == 1:
+            other = "segments" if from_override[0] == "edges" else "edges"
+            t.data = {k: v for k, v in t.data.items() if k != other}
     if t.has("edges") == t.has("segments"):
         t.fail("", "give exactly one of 'edges' (explicit list) or 'segments' ([[lo, hi, width], ...])")
     if t.has("edges"):
@@ -666,6 +710,7 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
     folder = path.parent
     ep = t.table("exp_poly")
     ep.get("source", str, "")
+    fit_max = ep.number("fit_max", 8.0, lo=2.0, hi=30.0)
     exp_poly = {}
     for iso in ISOTOPES:
         coeffs = ep.get(iso, list)
@@ -708,7 +753,19 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
         snf_c = cols[scol]
     st.finish()
     t.finish()
-    return IsotopeSpectra(name, form, exp_poly, table_energy, table_density, epf, neq_e, neq_c, cols["E_MeV"], snf_c)  # type: ignore[arg-type]
+    return IsotopeSpectra(
+        name=name,
+        form=form,
+        exp_poly=exp_poly,
+        exp_poly_fit_max=fit_max,
+        table_energy=table_energy,
+        table_density=table_density,
+        energy_per_fission=epf,  # type: ignore[arg-type]
+        nonequilibrium_energy=neq_e,
+        nonequilibrium_correction=neq_c,
+        snf_energy=cols["E_MeV"],
+        snf_correction=snf_c,
+    )
 
 
 def _numerics(t: _Table) -> Numerics:

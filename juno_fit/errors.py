@@ -28,8 +28,13 @@ class ConfigError(JunoFitError):
         self.file = str(file)
         self.key = key
         self.message = message
-        where = f"{self.file}: {key}" if key else self.file
-        super().__init__(f"{where}: {message}")
+        where = f"{self.file}: {_one_line(key)}" if key else self.file
+        super().__init__(f"{where}: {_one_line(message)}")
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters (a TOML key may hold a newline) so the error stays on one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class DataError(JunoFitError):

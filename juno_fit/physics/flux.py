@@ -25,10 +25,16 @@ from ..config import ISOTOPES, Core, IsotopeSpectra
 from .constants import MEV_IN_JOULE
 
 
-def exp_poly_spectrum(enu: np.ndarray, coeffs: tuple[float, ...]) -> np.ndarray:
-    """S(E) = exp(Σ_k α_k E^(k−1)) [1/(fission MeV)] (Huber 2011 eq. 23 / Mueller 2011 eq. 14 form)."""
+def exp_poly_spectrum(enu: np.ndarray, coeffs: tuple[float, ...], fit_max: float = np.inf) -> np.ndarray:
+    """S(E) = exp(Σ_k α_k E^(k−1)) [1/(fission MeV)] (Huber 2011 / Mueller 2011 fit form); above
+    ``fit_max`` the exponent continues linearly with the value and slope it has at ``fit_max``."""
     enu = np.asarray(enu, dtype=float)
-    return np.exp(np.polynomial.polynomial.polyval(enu, np.asarray(coeffs)))
+    poly = np.polynomial.Polynomial(np.asarray(coeffs))
+    exponent = poly(enu)
+    above = enu > fit_max
+    if np.any(above):
+        exponent = np.where(above, poly(fit_max) + poly.deriv()(fit_max) * (enu - fit_max), exponent)
+    return np.exp(exponent)
 
 
 def tabulated_spectrum(enu: np.ndarray, energy: np.ndarray, density: np.ndarray) -> np.ndarray:
@@ -46,7 +52,7 @@ def tabulated_spectrum(enu: np.ndarray, energy: np.ndarray, density: np.ndarray)
 def isotope_spectra(enu: np.ndarray, spectra: IsotopeSpectra) -> np.ndarray:
     """Isotope spectra S_i(E) per fission, shape (4, len(enu)), isotopes in ISOTOPES order."""
     if spectra.form == "exp_poly":
-        return np.array([exp_poly_spectrum(enu, spectra.exp_poly[iso]) for iso in ISOTOPES])
+        return np.array([exp_poly_spectrum(enu, spectra.exp_poly[iso], spectra.exp_poly_fit_max) for iso in ISOTOPES])
     if spectra.form == "table":
         return np.array(
             [tabulated_spectrum(enu, spectra.table_energy[iso], spectra.table_density[iso]) for iso in ISOTOPES]

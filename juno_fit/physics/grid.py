@@ -78,10 +78,10 @@ def make_enu_grid(
     while edges[-1] < e_max:
         e = edges[-1]
         width = panel_max if rate == 0.0 else min(panel_max, panel_phase * e * e / rate)
-        nxt = e + width
-        if e_max - nxt < 0.25 * width:  # avoid a sliver of a last panel
-            nxt = e_max
-        edges.append(min(nxt, e_max))
+        edges.append(min(e + width, e_max))
+    if len(edges) > 2 and (edges[-1] - edges[-2]) < 0.25 * (edges[-2] - edges[-3]):
+        # a sliver of a last panel: split the last two panels evenly instead (both get narrower)
+        edges[-2] = 0.5 * (edges[-3] + edges[-1])
     panel_edges = np.array(edges)
     x, w = np.polynomial.legendre.leggauss(panel_nodes)
     lo, hi = panel_edges[:-1, None], panel_edges[1:, None]
