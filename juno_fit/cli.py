@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .errors import JunoFitError
@@ -34,6 +35,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", metavar="FILE", help="save the stacked prompt spectrum (PNG or PDF)")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("simulate", help="write the Asimov data set or one Poisson pseudo-experiment (HDF5)")
+    _add_config(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="output data set")
+    p.add_argument("--toy", type=int, metavar="K", help="pseudo-experiment number K (seeded by the config seed and K)")
+    p.add_argument("--throw-nuisances", action="store_true", help="draw nuisance parameters from their priors (toys)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("fit", help="fit the oscillation parameters (Asimov data of the config unless --data)")
+    _add_config(p)
+    p.add_argument("--data", metavar="FILE.h5", help="data set from 'juno-fit simulate'")
+    p.add_argument("-o", "--output", metavar="RESULT.h5", help="save the result with its provenance")
+    p.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--no-minos", action="store_true", help="skip MINOS (HESSE errors only)")
+    p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("precision", help="relative 1σ precision of the oscillation parameters per exposure")
+    p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
+    p.add_argument(
+        "--exposure",
+        action="append",
+        required=True,
+        metavar="EXPOSURE",
+        help='exposure ("100d", "6y", ...); repeat for several',
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_precision)
     return parser
 
 
@@ -97,6 +127,100 @@ def cmd_predict(args: argparse.Namespace) -> int:
         for name, rate in s["backgrounds_per_day"].items():
             print(f"  {name:<14} {rate:7.3f}")
         print(f"  events for the exposure: IBD {s['events']['ibd']:.1f}, background {s['events']['background']:.1f}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .datasets import asimov, pseudo_experiment
+    from .io import write_dataset
+    from .model import Model
+
+    config = load_config(args.config, exposure=args.exposure)
+    model = Model(config)
+    if args.toy is None:
+        if args.throw_nuisances:
+            raise JunoFitError("--throw-nuisances needs --toy K (the Asimov data set has no fluctuations)")
+        dataset = asimov(model)
+    else:
+        if args.toy < 0:
+            raise JunoFitError(f"--toy: must be a non-negative integer, got {args.toy}")
+        dataset = pseudo_experiment(model, args.toy, throw_nuisances=args.throw_nuisances)
+    write_dataset(dataset, args.output, force=args.force)
+    what = "Asimov data set" if args.toy is None else f"pseudo-experiment {args.toy} (seed {config.seed})"
+    totals = ", ".join(f"{name}: {counts.sum():.1f} events" for name, counts in dataset.counts.items())
+    print(f"wrote {args.output}: {what} of {config.name}; {totals}", file=sys.stderr)
+    return 0
+
+
+def _print_fit(result, model, title: str) -> None:
+    params = model.parameters
+    print(title)
+    status = "valid" if result.valid else "NOT VALID"
+    print(
+        f"{result.statistic}: {result.fval:.4f} for {result.ndof} degrees of freedom; minimum {status}; "
+        f"{result.nfev} evaluations in {result.attempts} attempt(s)"
+    )
+    for msg in result.messages:
+        print(f"  note: {msg}")
+    print(f"\n  {'parameter':<16} {'value':>13} {'error':>11} {'rel':>8}   MINOS")
+    for name in ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31"):
+        value, error = result.values[name], result.errors[name]
+        rel = f"{100 * error / abs(value):.3f}%" if value else "-"
+        me = result.minos.get(name)
+        mtxt = f"{me[0]:+.4g} / {me[1]:+.4g}" if me else ("fixed" if params[name].fixed else "-")
+        print(f"  {name:<16} {value:13.6g} {error:11.4g} {rel:>8}   {mtxt}")
+    for name, (value, error) in result.derived.items():
+        print(f"  {name:<16} {value:13.6g} {error:11.4g} {100 * error / abs(value):7.3f}%   (derived)")
+    if result.pulls:
+        largest = sorted(result.pulls.items(), key=lambda kv: -abs(kv[1]))[:8]
+        print("\n  largest nuisance pulls (fit − prior)/σ: " + ", ".join(f"{n} {v:+.2f}" for n, v in largest))
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .datasets import asimov
+    from .fit import fit
+    from .io import read_dataset, write_result
+    from .likelihood import Likelihood
+    from .model import Model
+
+    config = load_config(args.config, exposure=args.exposure)
+    if args.output and not args.force and Path(args.output).exists():
+        raise JunoFitError(f"{args.output}: exists; pass --force to overwrite")
+    model = Model(config)
+    if args.data:
+        dataset = read_dataset(args.data, model)
+        source = str(args.data)
+    else:
+        dataset = asimov(model)
+        source = "asimov"
+    lik = Likelihood(model, dataset.arrays(model))
+    print(f"fitting {config.name} to {source} ({len(model.parameters.free)} free parameters) ...", file=sys.stderr)
+    result = fit(lik, minos=[] if args.no_minos else None, seed=config.seed)
+    if args.output:
+        write_result(result, args.output, config_text=config.text, data_source=source, force=args.force)
+        print(f"wrote {args.output}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        _print_fit(result, model, f"{config.name}: fit to {source}")
+    return 0 if result.valid else 1
+
+
+def cmd_precision(args: argparse.Namespace) -> int:
+    from .precision import precision
+
+    table = precision(args.config, args.exposure, progress=lambda msg: print(msg, file=sys.stderr))
+    if args.json:
+        print(json.dumps({"exposures": table}))
+        return 0
+    names = list(next(iter(table.values())))
+    print(f"relative 1σ precision, stat+syst (stat only), {args.config}")
+    print(f"  {'exposure':<10}" + "".join(f"{n:>24}" for n in names))
+    for exposure, row in table.items():
+        cells = "".join(f"{100 * row[n]['rel']:>13.3f}% ({100 * row[n]['rel_stat']:6.3f}%)" for n in names)
+        print(f"  {exposure:<10}{cells}")
     return 0
 
 

@@ -51,6 +51,7 @@ class Oscillation:
     matter: str  # "vacuum", "knp" (Khan–Nunokawa–Parke closed form) or "exact" (3×3 diagonalisation)
     density: float
     electron_fraction: float
+    density_uncertainty: float = 0.0  # g/cm³, prior width of matter.density
 
     @property
     def ordering(self) -> str:
@@ -71,9 +72,15 @@ class Core:
 
 @dataclass(frozen=True)
 class Site:
+    """Reactor cores and their uncertainties: per-core power (uncorrelated between cores) and
+    per-isotope relative fission-fraction uncertainties with their correlation (within a core)."""
+
     name: str
     file: str
     cores: tuple[Core, ...]
+    core_power_uncertainty: float = 0.0
+    fission_fraction_sigma: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    fission_fraction_correlation: np.ndarray = field(default_factory=lambda: np.eye(4), repr=False)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,9 @@ class Detector:
     bin_edges: np.ndarray = field(repr=False)
     backgrounds: tuple[Background, ...]
     site: Site
+    efficiency_uncertainty: float = 0.0  # relative
+    energy_scale_uncertainty: float = 0.0  # relative
+    resolution_uncertainty: tuple[float, float, float] = (0.0, 0.0, 0.0)  # absolute, on a, b, c
 
     @property
     def n_bins(self) -> int:
@@ -156,6 +166,10 @@ class IsotopeSpectra:
     nonequilibrium_correction: dict[str, np.ndarray] = field(repr=False)
     snf_energy: np.ndarray = field(repr=False)
     snf_correction: np.ndarray = field(repr=False)
+    nonequilibrium_uncertainty: float = 0.0  # relative, on the correction's scale
+    snf_uncertainty: float = 0.0  # relative, on the correction's scale
+    shape_energy: np.ndarray | None = field(default=None, repr=False)  # reference-spectrum shape uncertainty
+    shape_sigma: np.ndarray | None = field(default=None, repr=False)  # relative, per reconstructed bin
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,7 @@ class Flux:
     nonequilibrium: bool
     snf: bool
     normalisation: float
+    normalisation_uncertainty: float = 0.0  # relative, correlated between all cores
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,37 @@ class Numerics:
     dm2_max: float  # eV², largest |Δm²31| the grid must resolve
 
 
+SYSTEMATICS = (
+    "flux_normalisation",
+    "core_power",
+    "fission_fractions",
+    "snf",
+    "nonequilibrium",
+    "reference_shape",
+    "efficiency",
+    "energy_scale",
+    "nonlinearity",
+    "resolution",
+    "matter_density",
+    "background_rates",
+    "background_shapes",
+)
+STATISTICS = ("poisson", "cnp", "pearson", "neyman")
+OSCILLATION_PARAMETERS = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How to fit: the statistic, which oscillation parameters are free, which systematic
+    uncertainties enter (``systematics``: name → on/off, names in SYSTEMATICS), MINOS, retries."""
+
+    statistic: str = "poisson"
+    free: tuple[str, ...] = OSCILLATION_PARAMETERS
+    systematics: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(SYSTEMATICS, True))
+    minos: bool = True
+    retries: int = 3
+
+
 @dataclass(frozen=True)
 class Config:
     name: str
@@ -196,6 +242,8 @@ class Config:
     flux: Flux
     ibd: IBD
     numerics: Numerics
+    fit: Fit = field(default_factory=Fit)
+    seed: int = 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -474,6 +522,7 @@ def _oscillation(t: _Table) -> Oscillation:
         matter=t.choice("matter", ("vacuum", "knp", "exact"), "knp"),
         density=t.number("density", 2.45, lo=0.0, hi=30.0),  # g/cm³; JUNO default: GNA v06b (PHYSICS.md §5.7)
         electron_fraction=t.number("electron_fraction", 0.5, lo=0.0, hi=1.0),
+        density_uncertainty=t.number("density_uncertainty", 0.0, lo=0.0, hi=30.0),
     )
     if osc.dm2_31 == 0.0:
         t.fail("dm2_31", "must be non-zero (its sign selects the ordering: > 0 normal, < 0 inverted)")
@@ -530,8 +579,42 @@ def _site(path: Path, detector: str, overrides: dict[str, Any], cfile: str, ckey
         snf = c.get("snf", bool, True)
         c.finish()
         cores.append(Core(cname, label, power, baseline_km * 1e3, ff, snf))
+    power_unc, ff_sigma, ff_corr = 0.0, (0.0, 0.0, 0.0, 0.0), np.eye(4)
+    if t.has("uncertainties"):
+        ut = t.table("uncertainties")
+        ut.get("source", str, "")
+        power_unc = ut.number("core_power", 0.0, lo=0.0, hi=1.0)
+        if ut.has("fission_fractions"):
+            ft = ut.table("fission_fractions")
+            ff_sigma = tuple(ft.number(iso, lo=0.0, hi=1.0) for iso in ISOTOPES)
+            ft.finish()
+        if ut.has("fission_fraction_correlation"):
+            ff_corr = _correlation(ut, "fission_fraction_correlation", len(ISOTOPES))
+        ut.finish()
     t.finish()
-    return Site(name=name, file=str(path), cores=tuple(cores))
+    return Site(
+        name=name,
+        file=str(path),
+        cores=tuple(cores),
+        core_power_uncertainty=power_unc,
+        fission_fraction_sigma=ff_sigma,
+        fission_fraction_correlation=ff_corr,
+    )
+
+
+def _correlation(t: _Table, key: str, n: int) -> np.ndarray:
+    raw = t.get(key, list)
+    try:
+        m = np.array(raw, dtype=float)
+    except (TypeError, ValueError):
+        t.fail(key, f"must be a {n}×{n} array of numbers")
+    if m.shape != (n, n):
+        t.fail(key, f"must be a {n}×{n} matrix, got shape {m.shape}")
+    if not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1.0) or np.any(np.abs(m) > 1):
+        t.fail(key, "must be symmetric with unit diagonal and entries in [-1, 1]")
+    if np.min(np.linalg.eigvalsh(m)) <= 0:
+        t.fail(key, "must be positive definite")
+    return m
 
 
 def _bin_edges(t: _Table) -> np.ndarray:
@@ -686,6 +769,13 @@ def _detector(dname: str, dt: _Table, cfile: str) -> Detector:
     rt.finish()
     if res.a == res.b == res.c == 0.0:
         rt.fail("", "a, b and c cannot all be zero (the response needs a finite resolution)")
+    unc = {"efficiency": 0.0, "energy_scale": 0.0, "resolution_a": 0.0, "resolution_b": 0.0, "resolution_c": 0.0}
+    if t.has("uncertainties"):
+        ut = t.table("uncertainties")
+        ut.get("source", str, "")
+        for k in unc:
+            unc[k] = ut.number(k, 0.0, lo=0.0, hi=1.0)
+        ut.finish()
     nl = _nonlinearity(t.table("nonlinearity"), folder)
     edges = _bin_edges(t.table("binning"))
     bkgs = []
@@ -697,7 +787,20 @@ def _detector(dname: str, dt: _Table, cfile: str) -> Detector:
     t.finish()
     site = _site(spath, dname, site_override, cfile, f"{dt.prefix}site_override")
     return Detector(
-        dname, str(dpath), target_protons, efficiency, duty_cycle, energy_scale, res, nl, edges, tuple(bkgs), site
+        name=dname,
+        file=str(dpath),
+        target_protons=target_protons,
+        efficiency=efficiency,
+        duty_cycle=duty_cycle,
+        energy_scale=energy_scale,
+        resolution=res,
+        nonlinearity=nl,
+        bin_edges=edges,
+        backgrounds=tuple(bkgs),
+        site=site,
+        efficiency_uncertainty=unc["efficiency"],
+        energy_scale_uncertainty=unc["energy_scale"],
+        resolution_uncertainty=(unc["resolution_a"], unc["resolution_b"], unc["resolution_c"]),
     )
 
 
@@ -733,6 +836,7 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
     et.finish()
     nt = t.table("nonequilibrium")
     nt.get("source", str, "")
+    neq_unc = nt.number("scale_uncertainty", 0.0, lo=0.0, hi=10.0)
     neq_e, neq_c = {}, {}
     for iso in ISOTOPES:
         if nt.has(iso):
@@ -741,6 +845,7 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
     nt.finish()
     st = t.table("snf")
     st.get("source", str, "")
+    snf_unc = st.number("scale_uncertainty", 0.0, lo=0.0, hi=10.0)
     scol = st.get("column", str)
     spath = _data_file(folder, st.get("table", str), st, "table")
     if scol == "mean":
@@ -751,7 +856,22 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
     else:
         cols = load_csv(spath, ["E_MeV", scol], st, "column")
         snf_c = cols[scol]
+    snf_e = cols["E_MeV"]
     st.finish()
+    shape_e = shape_s = None
+    if t.has("reference_shape"):
+        rt = t.table("reference_shape")
+        rt.get("source", str, "")
+        ecol = rt.get("energy_column", str, "E_MeV")
+        vcol = rt.get("value_column", str)
+        factor = {"percent": 0.01, "fraction": 1.0}[rt.choice("unit", ("percent", "fraction"))]
+        cols = load_csv(_data_file(folder, rt.get("table", str), rt, "table"), [ecol, vcol], rt, "table")
+        order = np.argsort(cols[ecol], kind="stable")
+        shape_e, inv = np.unique(cols[ecol][order], return_inverse=True)  # digitised: sort, average repeats
+        shape_s = factor * np.bincount(inv, weights=cols[vcol][order]) / np.bincount(inv)
+        if np.any(shape_s < 0):
+            rt.fail("table", "uncertainties must be non-negative")
+        rt.finish()
     t.finish()
     return IsotopeSpectra(
         name=name,
@@ -763,9 +883,31 @@ def _spectra(name: str, form: str, cfile: str, key: str) -> IsotopeSpectra:
         energy_per_fission=epf,  # type: ignore[arg-type]
         nonequilibrium_energy=neq_e,
         nonequilibrium_correction=neq_c,
-        snf_energy=cols["E_MeV"],
+        snf_energy=snf_e,
         snf_correction=snf_c,
+        nonequilibrium_uncertainty=neq_unc,
+        snf_uncertainty=snf_unc,
+        shape_energy=shape_e,
+        shape_sigma=shape_s,
     )
+
+
+def _fit(t: _Table, st: _Table) -> Fit:
+    statistic = t.choice("statistic", STATISTICS, "poisson")
+    free = t.get("parameters", list, list(OSCILLATION_PARAMETERS))
+    for name in free:
+        if name not in OSCILLATION_PARAMETERS:
+            t.fail(
+                "parameters", f"unknown oscillation parameter {name!r} (accepted: {', '.join(OSCILLATION_PARAMETERS)})"
+            )
+    minos = t.get("minos", bool, True)
+    retries = t.get("retries", int, 3)
+    if not 0 <= retries <= 50:
+        t.fail("retries", f"must be in [0, 50], got {retries}")
+    t.finish()
+    systematics = {name: st.get(name, bool, True) for name in SYSTEMATICS}
+    st.finish()
+    return Fit(statistic, tuple(free), systematics, minos, retries)
 
 
 def _numerics(t: _Table) -> Numerics:
@@ -819,6 +961,9 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
     name = et.get("name", str, path.stem)
     description = et.get("description", str, "")
     exposure_days = parse_exposure(et.raw("exposure"), cfile, "experiment.exposure")
+    seed = et.get("seed", int, 20260101)
+    if seed < 0:
+        et.fail("seed", f"must be a non-negative integer, got {seed}")
     et.finish()
     if exposure is not None:
         exposure_days = parse_exposure(exposure, "--exposure", "exposure")
@@ -839,6 +984,7 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         nonequilibrium=ft.get("nonequilibrium", bool, True),
         snf=ft.get("snf", bool, True),
         normalisation=ft.number("normalisation", 1.0, lo=0.0, lo_open=True, hi=2.0),
+        normalisation_uncertainty=ft.number("normalisation_uncertainty", 0.0, lo=0.0, hi=1.0),
     )
     ft.finish()
 
@@ -851,5 +997,6 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
     it.finish()
 
     numerics = _numerics(t.table("numerics", {}))
+    fit = _fit(t.table("fit", {}), t.table("systematics", {}))
     t.finish()
-    return Config(name, cfile, text, description, exposure_days, detectors, osc, flux, ibd, numerics)
+    return Config(name, cfile, text, description, exposure_days, detectors, osc, flux, ibd, numerics, fit, seed)

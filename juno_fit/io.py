@@ -1,5 +1,8 @@
-"""Input/output helpers. Outputs are written atomically: to a temporary file in the target's folder,
-then renamed over the target, so an interrupted or failed write never leaves a half-written file."""
+"""Input/output: HDF5 data sets and fit results (h5py) with provenance, and atomic output files.
+
+Outputs are written atomically: to a temporary file in the target's folder, then renamed over the
+target, so an interrupted or failed write never leaves a half-written file.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,20 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import h5py
+import numpy as np
+
+from . import __version__
 from .errors import DataError
+
+if TYPE_CHECKING:
+    from .datasets import Dataset
+    from .fit import FitResult
+    from .model import Model
 
 
 @contextlib.contextmanager
@@ -33,3 +47,132 @@ def atomic_output(path: str | Path, *, force: bool = True) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+# --------------------------------------------------------------------------------------------------
+# HDF5 data sets and fit results
+# --------------------------------------------------------------------------------------------------
+
+DATASET_FORMAT = "juno-fit dataset"
+RESULT_FORMAT = "juno-fit fit result"
+FORMAT_VERSION = 1
+
+
+def _strings(values) -> np.ndarray:
+    return np.array([str(v) for v in values], dtype=h5py.string_dtype())
+
+
+def write_dataset(dataset: Dataset, path: str | Path, *, force: bool = False) -> Path:
+    """Write a data set (schema in README.md, "Data sets") atomically."""
+    path = Path(path)
+    with atomic_output(path, force=force) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = DATASET_FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["juno_fit_version"] = dataset.version
+        f.attrs["created"] = dataset.created
+        f.attrs["kind"] = dataset.kind
+        f.attrs["config_name"] = dataset.config_name
+        f.attrs["config_text"] = dataset.config_text
+        f.attrs["seed"] = -1 if dataset.seed is None else dataset.seed
+        f.attrs["toy"] = -1 if dataset.toy is None else dataset.toy
+        f.attrs["throw_nuisances"] = dataset.throw_nuisances
+        for name, counts in dataset.counts.items():
+            g = f.create_group(f"detectors/{name}")
+            g["counts"] = counts
+            g["edges"] = dataset.edges[name]
+        f["truth/names"] = _strings(dataset.truth)
+        f["truth/values"] = np.array(list(dataset.truth.values()), dtype=float)
+    return path
+
+
+def read_dataset(path: str | Path, model: Model | None = None) -> Dataset:
+    from .datasets import Dataset
+
+    """Read a data set; with a model, check that its detectors and binning match the model's."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: data file not found")
+    if not h5py.is_hdf5(path):
+        raise DataError(f"{path}: not an HDF5 file (expected a juno-fit data set from 'juno-fit simulate')")
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != DATASET_FORMAT:
+                raise DataError(
+                    f"{path}: not a juno-fit data set (HDF5 attribute 'format' is "
+                    f"{f.attrs.get('format')!r}, expected {DATASET_FORMAT!r})"
+                )
+            counts = {name: np.asarray(g["counts"][()], dtype=float) for name, g in f["detectors"].items()}
+            edges = {name: np.asarray(g["edges"][()], dtype=float) for name, g in f["detectors"].items()}
+            names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["truth/names"][()]]
+            truth = dict(zip(names, (float(v) for v in f["truth/values"][()]), strict=True))
+            seed, toy = int(f.attrs["seed"]), int(f.attrs["toy"])
+            dataset = Dataset(
+                counts=counts,
+                edges=edges,
+                truth=truth,
+                kind=str(f.attrs["kind"]),
+                config_name=str(f.attrs["config_name"]),
+                config_text=str(f.attrs["config_text"]),
+                seed=None if seed < 0 else seed,
+                toy=None if toy < 0 else toy,
+                throw_nuisances=bool(f.attrs["throw_nuisances"]),
+                version=str(f.attrs["juno_fit_version"]),
+                created=str(f.attrs["created"]),
+            )
+    except DataError:
+        raise
+    except (KeyError, OSError, ValueError, TypeError) as exc:
+        raise DataError(f"{path}: malformed juno-fit data set ({exc})") from None
+    if model is not None:
+        check_binning(dataset, model, path)
+    return dataset
+
+
+def check_binning(dataset: Dataset, model: Model, path: str | Path) -> None:
+    for det in model.detectors:
+        name = det.det.name
+        if name not in dataset.counts:
+            raise DataError(f"{path}: no data for detector {name!r} (the file has: {', '.join(dataset.counts)})")
+        edges = dataset.edges[name]
+        if edges.shape != det.reco_edges.shape or not np.allclose(edges, det.reco_edges, rtol=1e-12, atol=1e-12):
+            raise DataError(
+                f"{path}: binning of detector {name!r} does not match the config ({len(edges) - 1} bins over "
+                f"[{edges[0]:g}, {edges[-1]:g}] MeV in the file, {det.det.n_bins} bins over "
+                f"[{det.reco_edges[0]:g}, {det.reco_edges[-1]:g}] MeV in the config)"
+            )
+        if dataset.counts[name].shape != (det.det.n_bins,) or np.any(dataset.counts[name] < 0):
+            raise DataError(f"{path}: counts of detector {name!r} must be {det.det.n_bins} non-negative numbers")
+
+
+def write_result(
+    result: FitResult, path: str | Path, *, config_text: str, data_source: str, force: bool = False
+) -> Path:
+    """Write a fit result with its provenance atomically; refuses to overwrite without ``force``."""
+    path = Path(path)
+    with atomic_output(path, force=force) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = RESULT_FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["juno_fit_version"] = __version__
+        f.attrs["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+        f.attrs["config_text"] = config_text
+        f.attrs["data"] = data_source
+        f.attrs["statistic"] = result.statistic
+        f.attrs["fval"] = result.fval
+        f.attrs["ndof"] = result.ndof
+        f.attrs["valid"] = result.valid
+        f.attrs["nfev"] = result.nfev
+        names = list(result.values)
+        f["parameters/names"] = _strings(names)
+        f["parameters/values"] = np.array([result.values[n] for n in names])
+        f["parameters/errors"] = np.array([result.errors[n] for n in names])
+        f["parameters/free"] = np.array([n in result.free for n in names])
+        lo = [result.minos[n][0] if n in result.minos else np.nan for n in names]
+        hi = [result.minos[n][1] if n in result.minos else np.nan for n in names]
+        f["parameters/minos_lower"] = np.array(lo)
+        f["parameters/minos_upper"] = np.array(hi)
+        f["covariance/names"] = _strings(result.free)
+        f["covariance/matrix"] = result.covariance
+        f["derived/names"] = _strings(result.derived)
+        f["derived/values"] = np.array([v[0] for v in result.derived.values()])
+        f["derived/errors"] = np.array([v[1] for v in result.derived.values()])
+    return path

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config, Detector
+from .config import ISOTOPES, Config, Detector
 from .errors import ConfigError
-from .parameters import Parameter, ParameterSet
+from .parameters import CorrelatedBlock, Parameter, ParameterSet
 from .physics import backgrounds as bkgmod
 from .physics import flux as fluxmod
 from .physics import grid as gridmod
@@ -67,50 +67,131 @@ def background_prefix(config: Config, det: Detector) -> str:
 
 
 def build_parameters(config: Config) -> ParameterSet:
-    """The registry of every parameter the model reads, at the config's nominal (true) point."""
+    """The registry of every parameter the model reads, at the config's nominal (true) point, with
+    the priors of the uncertainties switched on in ``[systematics]`` (others held fixed)."""
     osc = config.oscillation
+    on = config.fit.systematics
+    free = set(config.fit.free)
+
+    def prior(switch: str, sigma: float) -> dict:
+        """Gaussian prior of width sigma when the systematic is on and has a size, else fixed."""
+        return {"error": sigma} if on[switch] and sigma > 0 else {"fixed": True}
+
     params = [
-        Parameter("sin2_theta12", osc.sin2_theta12, limits=(0.0, 1.0), description="sin²θ12"),
-        Parameter("sin2_theta13", osc.sin2_theta13, limits=(0.0, 1.0), description="sin²θ13"),
-        Parameter("dm2_21", osc.dm2_21, limits=(0.0, None), description="Δm²21 [eV²]"),
-        Parameter("dm2_31", osc.dm2_31, description="Δm²31 [eV²] (negative: inverted ordering)"),
+        Parameter(
+            "sin2_theta12", osc.sin2_theta12, limits=(0.0, 1.0), fixed="sin2_theta12" not in free, description="sin²θ12"
+        ),
+        Parameter(
+            "sin2_theta13", osc.sin2_theta13, limits=(0.0, 1.0), fixed="sin2_theta13" not in free, description="sin²θ13"
+        ),
+        Parameter("dm2_21", osc.dm2_21, limits=(0.0, None), fixed="dm2_21" not in free, description="Δm²21 [eV²]"),
+        Parameter(
+            "dm2_31", osc.dm2_31, fixed="dm2_31" not in free, description="Δm²31 [eV²] (negative: inverted ordering)"
+        ),
     ]
+    blocks: list[CorrelatedBlock] = []
     if osc.matter != "vacuum":
         params.append(
             Parameter(
-                "matter.density", osc.density, limits=(0.0, None), fixed=True, description="matter density [g/cm³]"
+                "matter.density",
+                osc.density,
+                limits=(0.0, None),
+                description="matter density [g/cm³]",
+                **prior("matter_density", osc.density_uncertainty),
             )
         )
-    params.append(Parameter("flux.norm", 1.0, limits=(0.0, None), description="reactor flux scale"))
+    params.append(
+        Parameter(
+            "flux.norm",
+            1.0,
+            limits=(0.0, None),
+            description="reactor flux scale",
+            **prior("flux_normalisation", config.flux.normalisation_uncertainty),
+        )
+    )
+    spectra = config.flux.spectra
     if config.flux.snf:
-        params.append(Parameter("flux.snf", 1.0, description="spent-fuel correction scale"))
+        params.append(
+            Parameter(
+                "flux.snf", 1.0, description="spent-fuel correction scale", **prior("snf", spectra.snf_uncertainty)
+            )
+        )
     if config.flux.nonequilibrium:
-        params.append(Parameter("flux.noneq", 1.0, description="non-equilibrium correction scale"))
+        params.append(
+            Parameter(
+                "flux.noneq",
+                1.0,
+                description="non-equilibrium correction scale",
+                **prior("nonequilibrium", spectra.nonequilibrium_uncertainty),
+            )
+        )
     seen: set[str] = set()
     for det in config.detectors:
-        for core in det.site.cores:
-            if core.name not in seen:
-                seen.add(core.name)
-                params.append(
-                    Parameter(f"flux.core.{core.name}", 1.0, limits=(0.0, None), description=f"{core.label} flux scale")
+        site = det.site
+        for core in site.cores:
+            if core.name in seen:
+                continue
+            seen.add(core.name)
+            params.append(
+                Parameter(
+                    f"flux.core.{core.name}",
+                    1.0,
+                    limits=(0.0, None),
+                    description=f"{core.label} flux scale",
+                    **prior("core_power", site.core_power_uncertainty),
                 )
+            )
+            names = tuple(f"flux.ff.{core.name}.{iso}" for iso in ISOTOPES)
+            sigma = np.asarray(site.fission_fraction_sigma)
+            use = on["fission_fractions"] and np.all(sigma > 0)
+            for name, iso in zip(names, ISOTOPES, strict=True):
+                params.append(
+                    Parameter(
+                        name,
+                        0.0,
+                        limits=(-1.0, None),
+                        fixed=not use,
+                        description=f"{core.label} {iso} fission fraction, relative shift",
+                    )
+                )
+            if use:
+                cov = site.fission_fraction_correlation * np.outer(sigma, sigma)
+                blocks.append(CorrelatedBlock(names, np.zeros(len(names)), cov))
     for det in config.detectors:
         d = detector_prefix(config, det)
-        params.append(Parameter(f"{d}eff", 1.0, limits=(0.0, None), description=f"{det.name} efficiency scale"))
         params.append(
-            Parameter(f"{d}escale", det.energy_scale, limits=(0.5, 1.5), description=f"{det.name} energy scale")
+            Parameter(
+                f"{d}eff",
+                1.0,
+                limits=(0.0, None),
+                description=f"{det.name} efficiency scale",
+                **prior("efficiency", det.efficiency_uncertainty),
+            )
+        )
+        params.append(
+            Parameter(
+                f"{d}escale",
+                det.energy_scale,
+                limits=(0.5, 1.5),
+                description=f"{det.name} energy scale",
+                **prior("energy_scale", det.energy_scale_uncertainty * det.energy_scale),
+            )
         )
         for k in range(len(det.nonlinearity.pulls)):
-            params.append(Parameter(f"{d}lsnl.pull{k}", 0.0, error=1.0, description=f"{det.name} LSNL pull {k}"))
+            params.append(
+                Parameter(
+                    f"{d}lsnl.pull{k}", 0.0, description=f"{det.name} LSNL pull {k}", **prior("nonlinearity", 1.0)
+                )
+            )
         res = det.resolution
-        for term, value in (("a", res.a), ("b", res.b), ("c", res.c)):
+        for term, value, sigma in zip("abc", (res.a, res.b, res.c), det.resolution_uncertainty, strict=True):
             params.append(
                 Parameter(
                     f"{d}res.{term}",
                     value,
                     limits=(0.0, None),
-                    fixed=True,
                     description=f"{det.name} resolution term {term}",
+                    **prior("resolution", sigma),
                 )
             )
         b = background_prefix(config, det)
@@ -119,12 +200,12 @@ def build_parameters(config: Config) -> ParameterSet:
                 Parameter(
                     f"{b}{bkg.name}.rate",
                     1.0,
-                    error=bkg.rate_uncertainty or None,
                     limits=(0.0, None),
                     description=f"{det.name} {bkg.name} rate scale",
+                    **prior("background_rates", bkg.rate_uncertainty),
                 )
             )
-    return ParameterSet(params)
+    return ParameterSet(params, blocks)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -160,9 +241,10 @@ class _CoreGroup:
     spec: np.ndarray  # (4, N) isotope spectra at the nodes
     neq: np.ndarray  # (4, N) non-equilibrium corrections
     snf: np.ndarray  # (N,) spent-fuel correction
-    fractions: np.ndarray  # (R, 4)
-    scales: np.ndarray  # (R,) fissions / (cm² s) at the detector
+    fractions: np.ndarray  # (R, 4) nominal fission fractions
+    scales: np.ndarray  # (R,) fissions / (cm² s) at the detector, nominal fractions
     use_snf: np.ndarray  # (R,)
+    mean_energy: np.ndarray  # (R,) MeV per fission at the nominal fractions
 
 
 class DetectorModel:
@@ -213,8 +295,10 @@ class DetectorModel:
                     fractions=np.array([c.fission_fractions for c in sub]),
                     scales=fluxmod.core_scales(sub, spectra.energy_per_fission, config.flux.normalisation),
                     use_snf=np.array([1.0 if c.snf else 0.0 for c in sub]),
+                    mean_energy=np.array([np.dot(c.fission_fractions, spectra.energy_per_fission) for c in sub]),
                 )
             )
+        self.energy_per_fission = np.asarray(spectra.energy_per_fission)
         self.f0, self.dpulls = respmod.nonlinearity_at(self.edep_edges, det.nonlinearity)
         self.reco_edges = np.ascontiguousarray(det.bin_edges)
         self.exposure_days = config.exposure_days
@@ -245,6 +329,10 @@ class DetectorModel:
         self.i_cores = [
             np.array([params.index(f"flux.core.{det.site.cores[r].name}") for r in g.cores]) for g in self.groups
         ]
+        self.i_ff = [
+            np.array([[params.index(f"flux.ff.{det.site.cores[r].name}.{iso}") for iso in ISOTOPES] for r in g.cores])
+            for g in self.groups
+        ]
         self.i_eff = params.index(f"{d}eff")
         self.i_escale = params.index(f"{d}escale")
         self.i_pulls = np.array(
@@ -263,17 +351,23 @@ class DetectorModel:
 
     # ----- stage 1: flux -----
     def _flux(self, theta: np.ndarray) -> list[np.ndarray]:
-        c_snf = theta[self.i_snf] if self.i_snf is not None else 0.0
-        c_neq = theta[self.i_noneq] if self.i_noneq is not None else 0.0
+        """Φ_r(E_j) per group. Fission-fraction nuisances δ_ri shift f_ri → f_ri (1 + δ_ri); the fission
+        rate P/Σ f e follows the shifted fractions."""
+        c_snf = float(theta[self.i_snf]) if self.i_snf is not None else 0.0
+        c_neq = float(theta[self.i_noneq]) if self.i_noneq is not None else 0.0
+        deltas = [theta[idx] for idx in self.i_ff]
         kern = fluxmod.core_flux_kernel if self.backend == "numba" else fluxmod.core_flux_numpy
 
         def compute():
-            return [
-                kern(g.spec, g.neq, g.snf, g.fractions, g.scales, g.use_snf, float(c_neq), float(c_snf))
-                for g in self.groups
-            ]
+            out = []
+            for g, delta in zip(self.groups, deltas, strict=True):
+                fractions = g.fractions * (1.0 + delta)
+                scales = g.scales * g.mean_energy / (fractions @ self.energy_per_fission)
+                out.append(kern(g.spec, g.neq, g.snf, fractions, scales, g.use_snf, c_neq, c_snf))
+            return out
 
-        return self._cached("flux", (float(c_neq), float(c_snf)), compute)
+        key = (c_neq, c_snf, tuple(float(x) for d in deltas for x in d.ravel()))
+        return self._cached("flux", key, compute)
 
     # ----- stage 2: survival probability -----
     def _survival(self, theta: np.ndarray) -> list[np.ndarray]:

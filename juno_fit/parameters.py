@@ -4,7 +4,8 @@ Names follow DESIGN.md §3: oscillation parameters ``sin2_theta12``, ``sin2_thet
 ``dm2_31`` (signed), the matter density ``matter.density``, and nuisances ``<group>.<name>``:
 
 - ``flux.norm`` (overall reactor-flux scale), ``flux.core.<CORE>`` (per-core scale), ``flux.snf``,
-  ``flux.noneq`` (scales of the spent-fuel and non-equilibrium corrections);
+  ``flux.noneq`` (scales of the spent-fuel and non-equilibrium corrections), ``flux.ff.<CORE>.<ISO>``
+  (relative shift of a fission fraction, correlated between the isotopes of a core);
 - ``det.eff`` (efficiency scale), ``det.escale`` (energy scale), ``det.lsnl.pull<k>`` (LSNL pull
   weights), ``det.res.a``, ``det.res.b``, ``det.res.c`` (resolution terms, absolute);
 - ``bkg.<name>.rate`` (background rate scale).
@@ -39,11 +40,25 @@ class Parameter:
     description: str = ""
 
 
-class ParameterSet:
-    """Ordered, name-indexed collection of :class:`Parameter` objects."""
+@dataclass(frozen=True)
+class CorrelatedBlock:
+    """A multivariate Gaussian prior on several parameters: pull (θ_b − mean)ᵀ C⁻¹ (θ_b − mean)."""
 
-    def __init__(self, params: Iterable[Parameter]):
+    names: tuple[str, ...]
+    mean: np.ndarray
+    covariance: np.ndarray
+
+
+class ParameterSet:
+    """Ordered, name-indexed collection of :class:`Parameter` objects, plus correlated prior blocks.
+
+    A parameter is either fixed, free without prior (``error`` None), constrained by its own Gaussian
+    prior (``error`` set), or a member of one :class:`CorrelatedBlock`.
+    """
+
+    def __init__(self, params: Iterable[Parameter], blocks: Iterable[CorrelatedBlock] = ()):
         self._params = list(params)
+        self.blocks = list(blocks)
         self._index = {p.name: i for i, p in enumerate(self._params)}
         if len(self._index) != len(self._params):
             dup = next(p.name for p in self._params if sum(q.name == p.name for q in self._params) > 1)
@@ -91,4 +106,11 @@ class ParameterSet:
         i = self.index(name)
         params = list(self._params)
         params[i] = replace(params[i], **changes)  # type: ignore[arg-type]
-        return ParameterSet(params)
+        return ParameterSet(params, self.blocks)
+
+    @property
+    def free(self) -> list[str]:
+        return [p.name for p in self._params if not p.fixed]
+
+    def in_block(self, name: str) -> bool:
+        return any(name in b.names for b in self.blocks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,111 @@ def test_unknown_command_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
+
+
+# ----- simulate / fit / precision -----
+
+FAST_SYSTEMATICS = """
+[systematics]
+flux_normalisation = true
+core_power = false
+fission_fractions = false
+snf = false
+nonequilibrium = false
+reference_shape = true
+efficiency = true
+energy_scale = false
+nonlinearity = false
+resolution = false
+matter_density = false
+background_rates = true
+background_shapes = true
+"""
+
+
+@pytest.fixture
+def fast_config(tmp_path):
+    """juno_nominal at 100 days with a few systematics (fits in about a second)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
+    text = text.replace('exposure = "6y"', 'exposure = "100d"')
+    text = text[: text.index("[systematics]")] + FAST_SYSTEMATICS
+    path = tmp_path / "fast.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_simulate_then_fit_json(fast_config, tmp_path, capsys):
+    data = tmp_path / "toy.h5"
+    assert main(["simulate", fast_config, "-o", str(data), "--toy", "11"]) == 0
+    capsys.readouterr()
+    out = _json(capsys, ["fit", fast_config, "--data", str(data), "--json", "--no-minos"])
+    assert set(out) >= {"parameters", "derived", "fval", "ndof", "valid", "nfev", "statistic"}
+    assert out["statistic"] == "poisson"
+    assert out["valid"] is True
+    assert out["ndof"] == 336
+    p = out["parameters"]["dm2_31"]
+    assert set(p) == {"value", "error", "minos", "free"}
+    assert p["free"] is True
+    assert p["minos"] is None
+    assert set(out["derived"]) == {"dm2_32", "dm2_ee", "sin2_2theta13"}
+    # a Poisson toy at 100 days: χ²/ndf near 1 (the 336-bin deviance has σ ≈ √(2·336) ≈ 26)
+    assert 200 < out["fval"] < 480
+
+
+def test_fit_asimov_with_minos_and_result_file(fast_config, tmp_path, capsys):
+    result = tmp_path / "result.h5"
+    out = _json(capsys, ["fit", fast_config, "--json", "-o", str(result)])
+    lo, hi = out["parameters"]["sin2_theta12"]["minos"]
+    assert lo < 0 < hi
+    assert out["fval"] < 1e-6
+    import h5py
+
+    with h5py.File(result) as f:
+        assert f.attrs["format"] == "juno-fit fit result"
+        assert "[oscillation]" in f.attrs["config_text"]
+        names = [n.decode() for n in f["parameters/names"][()]]
+        assert names[0] == "sin2_theta12"
+    # never overwrite without --force
+    assert main(["fit", fast_config, "-o", str(result)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_fit_refuses_foreign_or_mismatched_data(fast_config, tmp_path, capsys):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5")
+    assert main(["fit", fast_config, "--data", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "not an HDF5 file" in err[0]
+    other = tmp_path / "other.h5"
+    assert main(["simulate", fast_config, "-o", str(other)]) == 0
+    text = Path(fast_config).read_text() + "\n[detectors.JUNO.override.binning]\nedges = [1.0, 2.0, 3.0]\n"
+    rebinned = tmp_path / "rebinned.toml"
+    rebinned.write_text(text)
+    capsys.readouterr()
+    assert main(["fit", str(rebinned), "--data", str(other)]) == 2
+    assert "does not match" in capsys.readouterr().err
+
+
+def test_simulate_asimov_refuses_nuisance_throw(fast_config, tmp_path, capsys):
+    assert main(["simulate", fast_config, "-o", str(tmp_path / "x.h5"), "--throw-nuisances"]) == 2
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_precision_json(fast_config, capsys):
+    out = _json(capsys, ["precision", fast_config, "--exposure", "100d", "--exposure", "1y", "--json"])
+    assert list(out["exposures"]) == ["100d", "1y"]
+    row = out["exposures"]["100d"]
+    assert set(row) == {"sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31"}
+    for name, cell in row.items():
+        assert set(cell) == {"rel", "rel_stat"}
+        assert cell["rel"] >= cell["rel_stat"] > 0, name
+    # statistics dominate: more exposure, better precision (√(365/100) ≈ 1.9 for pure statistics)
+    assert out["exposures"]["1y"]["dm2_31"]["rel_stat"] < row["dm2_31"]["rel_stat"] / 1.8

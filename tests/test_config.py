@@ -291,7 +291,7 @@ BAD_INPUTS = [
         id="missing-site-file",
     ),
     pytest.param(
-        _det(('table = "juno_lsnl_positron.csv"', 'table = "no_such_lsnl.csv"')),
+        _det(('table = "juno_lsnl_positron_2021band.csv"', 'table = "no_such_lsnl.csv"')),
         "detector",
         "nonlinearity.table",
         ("not found", "no_such_lsnl.csv"),

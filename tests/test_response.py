@@ -76,16 +76,32 @@ def test_visible_edges_apply_scale_and_pulls(nominal_config):
     np.testing.assert_allclose(f_pub, [0.8948, 1.0131], rtol=1e-12)
 
 
-def test_pull_curves_span_the_published_band(nominal_config):
-    # The four pull modes add in quadrature to the half-width of the published 1σ band at every
-    # table point (our construction, scripts/build_juno_lsnl_table.py); the CSV stores 6 decimals.
-    import csv
+def _lsnl_table(name):
     from pathlib import Path
 
-    nl = nominal_config.detectors[0].nonlinearity
-    release = Path(nominal_config.detectors[0].file).parent / "juno2025" / "edfig2_positron_FullNL.csv"
-    with release.open() as fh:
+    from juno_fit.config import read_csv_columns
+
+    path = Path(__file__).resolve().parents[1] / "detector" / name
+    cols = read_csv_columns(path, ["E_MeV", "nominal", "pull0", "pull1", "pull2", "pull3"])
+    quad = np.sqrt(sum((cols[f"pull{k}"] - cols["nominal"]) ** 2 for k in range(4)))
+    return cols["E_MeV"], quad, path
+
+
+def test_pull_curves_span_the_published_band():
+    # The four pull modes add in quadrature to the half-width of the published 2025 1σ band at every
+    # table point (our construction, scripts/build_juno_lsnl_table.py); the CSV stores 6 decimals.
+    import csv
+
+    _energy, quad, path = _lsnl_table("juno_lsnl_positron.csv")
+    with (path.parent / "juno2025" / "edfig2_positron_FullNL.csv").open() as fh:
         rows = [[float(x) for x in r] for r in list(csv.reader(fh))[1:]]
     band = np.array([0.5 * (r[3] - r[2]) for r in rows])
-    quad = np.sqrt(np.sum((nl.pulls - nl.nominal) ** 2, axis=0))
     np.testing.assert_allclose(quad, band, atol=2e-6)
+
+
+def test_2021_band_has_the_study_pull_range():
+    # juno.toml's table spans the range of the 2021 JUNO pull curves (PHYSICS.md §6.2): half-widths
+    # 0.0045 at 1.022 MeV, 0.0015 at 3 MeV, 0.0007 at 4-5 MeV, 0.001 at 8-10 MeV (6-decimal CSV).
+    energy, quad, _ = _lsnl_table("juno_lsnl_positron_2021band.csv")
+    for e, width in [(1.022, 0.0045), (3.0, 0.0015), (4.0, 0.0007), (5.0, 0.0007), (8.0, 0.001), (10.0, 0.001)]:
+        assert np.interp(e, energy, quad) == pytest.approx(width, abs=3e-6)

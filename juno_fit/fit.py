@@ -1,0 +1,232 @@
+"""Fitting with iminuit: MIGRAD (retried from perturbed starts when it fails), HESSE, MINOS.
+
+:func:`fit` minimises a :class:`~juno_fit.likelihood.Likelihood` over every free parameter (the free
+oscillation parameters and all nuisance parameters whose systematic is switched on) and returns a
+:class:`FitResult` with values, HESSE errors, MINOS intervals of the oscillation parameters, the
+covariance, derived quantities with propagated errors, and the nuisance pulls.
+
+Derived quantities (DESIGN.md §3 names):
+Δm²32 = Δm²31 − Δm²21; Δm²ee = cos²θ12 Δm²31 + sin²θ12 Δm²32 = Δm²31 − sin²θ12 Δm²21
+(Daya Bay's effective splitting, PHYSICS.md §5.6); sin²2θ13 = 4 sin²θ13 (1 − sin²θ13).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from iminuit import Minuit
+
+from .config import OSCILLATION_PARAMETERS
+from .likelihood import Likelihood
+from .parameters import ParameterSet
+
+# Initial MIGRAD step sizes of parameters without a prior (about a tenth of JUNO's 100-day precision).
+_OSC_STEPS = {"sin2_theta12": 1e-3, "sin2_theta13": 1e-3, "dm2_21": 1e-7, "dm2_31": 2e-6}
+MIGRAD_TOLERANCE = 1e-4  # EDM goal 2e-7: parameter offsets below 1e-3 σ (Asimov fits return the truth)
+
+
+@dataclass
+class FitResult:
+    """Outcome of one fit. ``minos`` holds (lower, upper) offsets from the best value (lower ≤ 0)."""
+
+    values: dict[str, float]
+    errors: dict[str, float]
+    minos: dict[str, tuple[float, float] | None]
+    free: list[str]
+    covariance: np.ndarray
+    fval: float
+    ndof: int
+    valid: bool
+    nfev: int
+    statistic: str
+    derived: dict[str, tuple[float, float]]
+    pulls: dict[str, float] = field(default_factory=dict)
+    attempts: int = 1
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``--json`` document of ``juno-fit fit`` (README, "fit")."""
+        return {
+            "parameters": {
+                name: {
+                    "value": self.values[name],
+                    "error": self.errors[name],
+                    "minos": list(self.minos[name]) if self.minos.get(name) else None,
+                    "free": name in self.free,
+                }
+                for name in self.values
+            },
+            "derived": {name: {"value": v, "error": e} for name, (v, e) in self.derived.items()},
+            "pulls": self.pulls,
+            "fval": self.fval,
+            "ndof": self.ndof,
+            "valid": self.valid,
+            "nfev": self.nfev,
+            "statistic": self.statistic,
+        }
+
+
+def initial_steps(params: ParameterSet) -> np.ndarray:
+    """MIGRAD's first step per parameter: the prior width, block widths, or a scale for free ones."""
+    steps = np.empty(len(params))
+    block_sigma = {n: math.sqrt(b.covariance[i, i]) for b in params.blocks for i, n in enumerate(b.names)}
+    for i, p in enumerate(params):
+        if p.error is not None:
+            steps[i] = p.error
+        elif p.name in block_sigma:
+            steps[i] = block_sigma[p.name]
+        elif p.name in _OSC_STEPS:
+            steps[i] = _OSC_STEPS[p.name]
+        else:
+            steps[i] = max(abs(p.value) * 0.01, 1e-6)
+    return steps
+
+
+def derived_quantities(values: dict[str, float], covariance: np.ndarray, free: list[str]) -> dict:
+    """Δm²32, Δm²ee and sin²2θ13 with errors propagated from the covariance of the free parameters."""
+    s12, s13 = values["sin2_theta12"], values["sin2_theta13"]
+    dm21, dm31 = values["dm2_21"], values["dm2_31"]
+    # value and gradient with respect to (s12, s13, dm21, dm31)
+    quantities = {
+        "dm2_32": (dm31 - dm21, (0.0, 0.0, -1.0, 1.0)),
+        "dm2_ee": (dm31 - s12 * dm21, (-dm21, 0.0, -s12, 1.0)),
+        "sin2_2theta13": (4.0 * s13 * (1.0 - s13), (0.0, 4.0 - 8.0 * s13, 0.0, 0.0)),
+    }
+    index = [free.index(n) if n in free else -1 for n in OSCILLATION_PARAMETERS]
+    sub = np.zeros((4, 4))
+    for a, ia in enumerate(index):
+        for b, ib in enumerate(index):
+            if ia >= 0 and ib >= 0:
+                sub[a, b] = covariance[ia, ib]
+    out = {}
+    for name, (value, grad) in quantities.items():
+        g = np.array(grad)
+        out[name] = (float(value), float(math.sqrt(max(g @ sub @ g, 0.0))))
+    return out
+
+
+def nuisance_pulls(params: ParameterSet, values: dict[str, float]) -> dict[str, float]:
+    """(θ̂ − θ₀)/σ for every free nuisance with a prior (block members: their marginal σ)."""
+    block_sigma = {n: math.sqrt(b.covariance[i, i]) for b in params.blocks for i, n in enumerate(b.names)}
+    out = {}
+    for p in params:
+        if p.fixed:
+            continue
+        sigma = p.error if p.error is not None else block_sigma.get(p.name)
+        if sigma:
+            out[p.name] = (values[p.name] - p.value) / sigma
+    return out
+
+
+def _minuit(lik: Likelihood, start: np.ndarray, steps: np.ndarray, strategy: int) -> Minuit:
+    params = lik.model.parameters
+    m = Minuit(lik, np.array(start, dtype=float), name=params.names)
+    m.errordef = Minuit.LEAST_SQUARES
+    m.strategy = strategy
+    m.tol = MIGRAD_TOLERANCE
+    m.errors = steps
+    for p in params:
+        lo = -np.inf if p.limits[0] is None else p.limits[0]
+        hi = np.inf if p.limits[1] is None else p.limits[1]
+        if p.limits != (None, None):
+            m.limits[p.name] = (lo, hi)
+        m.fixed[p.name] = p.fixed
+    return m
+
+
+def fit(
+    lik: Likelihood,
+    *,
+    start: np.ndarray | None = None,
+    minos: list[str] | None = None,
+    retries: int | None = None,
+    seed: int = 0,
+    hesse: bool = True,
+    strategy: int = 1,
+) -> FitResult:
+    """Minimise ``lik`` and estimate errors.
+
+    Parameters
+    ----------
+    lik : Likelihood
+    start : array, optional
+        Starting θ (default: the nominal point).
+    minos : list of str, optional
+        Parameters for MINOS (default: the free oscillation parameters when the config's ``[fit] minos``
+        is true, none otherwise).
+    retries : int, optional
+        MIGRAD restarts from perturbed starting points (SIMPLEX first from the second retry on) when
+        the minimum is not valid; default the config's ``[fit] retries``.
+    seed : int
+        Seed of the perturbations (reproducible retries).
+    hesse : bool
+        Run HESSE for the covariance (otherwise MIGRAD's estimate is used).
+    """
+    params = lik.model.parameters
+    config = lik.model.config
+    theta0 = params.values() if start is None else np.array(start, dtype=float)
+    steps = initial_steps(params)
+    retries = config.fit.retries if retries is None else retries
+    if minos is None:
+        minos = [n for n in OSCILLATION_PARAMETERS if n in params.free] if config.fit.minos else []
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0x5EED,)))
+    free_mask = np.array([not p.fixed for p in params])
+    messages: list[str] = []
+    best: Minuit | None = None
+    nfev = 0
+    attempts = 0
+    for attempt in range(1 + retries):
+        attempts += 1
+        x0 = theta0.copy()
+        if attempt > 0:
+            x0[free_mask] += 0.5 * steps[free_mask] * rng.standard_normal(int(free_mask.sum()))
+        m = _minuit(lik, x0, steps, strategy if attempt == 0 else 2)
+        if attempt >= 2:
+            m.simplex()
+        m.migrad()
+        nfev += m.nfcn
+        if best is None or (m.valid and not best.valid) or (m.valid == best.valid and m.fval < best.fval):
+            best = m
+        if m.valid:
+            break
+        messages.append(f"attempt {attempt + 1}: MIGRAD did not converge (EDM {m.fmin.edm:.3g}, fval {m.fval:.6g})")
+    assert best is not None
+    m = best
+    if hesse and m.valid:
+        m.hesse()
+        nfev += m.nfcn
+    free = [n for n in params.names if not params[n].fixed]
+    merrors: dict[str, tuple[float, float] | None] = {}
+    if minos and m.valid:
+        for name in minos:
+            try:
+                m.minos(name)
+                me = m.merrors[name]
+                merrors[name] = (float(me.lower), float(me.upper)) if me.is_valid else None
+                if not me.is_valid:
+                    messages.append(f"MINOS for {name} is not valid")
+            except RuntimeError as exc:
+                merrors[name] = None
+                messages.append(f"MINOS for {name} failed: {exc}")
+        nfev = max(nfev, m.nfcn)
+    values = {n: float(v) for n, v in zip(params.names, m.values, strict=True)}
+    errors = {n: (float(e) if not params[n].fixed else 0.0) for n, e in zip(params.names, m.errors, strict=True)}
+    cov = np.array(m.covariance)[np.ix_(free_mask, free_mask)] if m.covariance is not None else np.zeros((0, 0))
+    return FitResult(
+        values=values,
+        errors=errors,
+        minos={n: merrors.get(n) for n in minos},
+        free=free,
+        covariance=cov,
+        fval=float(m.fval),
+        ndof=lik.ndof,
+        valid=bool(m.valid),
+        nfev=int(nfev),
+        statistic=lik.statistic,
+        derived=derived_quantities(values, cov, free) if cov.size else {},
+        pulls=nuisance_pulls(params, values),
+        attempts=attempts,
+        messages=messages,
+    )
