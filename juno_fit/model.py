@@ -8,7 +8,8 @@ only what depends on it:
 1. flux      Φ_r(E_j) per core on its group's grid nodes          reads flux.snf, flux.noneq
 2. survival  P_r(E_j)                                             reads the oscillation parameters, matter.density
 3. fold      h = Σ_groups K_g Σ_r n_r Φ_r P_r (fine E_dep bins)   reads flux.norm, flux.core.*
-4. response  nonlinearity, scale, resolution → reco bins          reads det.escale, det.lsnl.*, det.res.*
+4. response  matrix R (nonlinearity, scale, resolution)          reads det.escale, det.lsnl.*, det.res.*
+             applied to the fine spectrum as a banded matrix–vector product
 5. counts    × target protons × efficiency × live days × duty cycle, plus backgrounds
              reads det.eff, bkg.*.rate
 
@@ -29,20 +30,22 @@ from .config import ISOTOPES, Config, Detector
 from .errors import ConfigError
 from .parameters import CorrelatedBlock, Parameter, ParameterSet
 from .physics import backgrounds as bkgmod
+from .physics import banded
 from .physics import flux as fluxmod
 from .physics import grid as gridmod
 from .physics import ibd as ibdmod
 from .physics import oscillation as oscmod
 from .physics import response as respmod
+from .physics.banded import BandedMatrix
 from .physics.constants import SECONDS_PER_DAY
 
 BASELINE_GROUP_FACTOR = 1.25  # cores within this baseline ratio share an E_ν grid
-RESPONSE_NSIGMA = 8.0  # resolution window of the response kernel; neglected tail Φ(−8) = 6e-16
+RESPONSE_NSIGMA = 7.0  # resolution window of the response kernel; neglected tail Φ(−7) = 1.3e-12
 
-_FOLD_CACHE: dict[tuple, gridmod.FoldMatrix] = {}
+_FOLD_CACHE: dict[tuple, BandedMatrix] = {}
 
 
-def _fold_matrix(grid: gridmod.EnuGrid, edep_edges: np.ndarray, xsec: ibdmod.CrossSection) -> gridmod.FoldMatrix:
+def _fold_matrix(grid: gridmod.EnuGrid, edep_edges: np.ndarray, xsec: ibdmod.CrossSection) -> BandedMatrix:
     """Fold matrices depend only on the grids and the cross section: build each once per process."""
     key = (grid.panel_edges.tobytes(), grid.n_per_panel, edep_edges.tobytes(), xsec)
     if key not in _FOLD_CACHE:
@@ -237,7 +240,7 @@ class _CoreGroup:
     cores: list[int]
     baselines: np.ndarray
     grid: gridmod.EnuGrid
-    fold: gridmod.FoldMatrix
+    fold: BandedMatrix
     spec: np.ndarray  # (4, N) isotope spectra at the nodes
     neq: np.ndarray  # (4, N) non-equilibrium corrections
     snf: np.ndarray  # (N,) spent-fuel correction
@@ -407,8 +410,8 @@ class DetectorModel:
     def _fold(self, group: _CoreGroup, s: np.ndarray) -> np.ndarray:
         if self.backend == "numba":
             f = group.fold
-            return gridmod.fold_kernel(f.row0, f.ptr, f.values, f.n_rows, np.ascontiguousarray(s))
-        return gridmod.fold_numpy(group.fold, s)
+            return banded.matvec_kernel(f.row0, f.ptr, f.values, f.n_rows, np.ascontiguousarray(s))
+        return banded.matvec_numpy(group.fold, s)
 
     def fine_spectrum(self, theta: np.ndarray, *, oscillate: bool = True) -> np.ndarray:
         """IBD events per second per target proton in each fine deposited-energy bin."""
@@ -453,26 +456,35 @@ class DetectorModel:
             1.0 if self.config.flux.nonequilibrium else 0.0,
             1.0 if self.config.flux.snf else 0.0,
         )[0]
-        return gridmod.fold_numpy(g.fold, flux) if self.backend == "numpy" else self._fold(g, flux)
+        return self._fold(g, flux)
 
     # ----- stage 4: detector response -----
+    def response_matrix(self, theta: np.ndarray):
+        """The response matrix at the detector parameters of θ (rebuilt only when they move): a
+        column-banded matrix (numba backend) or the dense matrix (numpy backend)."""
+        weights = theta[self.i_pulls] if len(self.i_pulls) else np.zeros(0)
+        escale = float(theta[self.i_escale])
+        a, b, c = (float(theta[i]) for i in self.i_res)
+
+        def compute():
+            v_edges = respmod.visible_edges(self.edep_edges, self.f0, self.dpulls, weights, escale)
+            if self.backend == "numba":
+                row0, ptr, values = respmod.response_matrix_kernel(v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
+                return BandedMatrix(row0, ptr, values, len(self.reco_edges) - 1)
+            return respmod.response_matrix_numpy(v_edges, a, b, c, self.reco_edges)
+
+        return self._cached("response_matrix", (escale, tuple(float(w) for w in weights), a, b, c), compute)
+
     def response(self, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Fold a fine-bin spectrum into reconstructed bins at the detector parameters of θ."""
-        weights = theta[self.i_pulls] if len(self.i_pulls) else np.zeros(0)
-        v_edges = respmod.visible_edges(self.edep_edges, self.f0, self.dpulls, weights, float(theta[self.i_escale]))
-        a, b, c = (float(theta[i]) for i in self.i_res)
+        r = self.response_matrix(theta)
         if self.backend == "numba":
-            return respmod.fold_response_kernel(h, v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
-        return respmod.fold_response_numpy(h, v_edges, a, b, c, self.reco_edges)
+            return banded.matvec_kernel(r.row0, r.ptr, r.values, r.n_rows, h)
+        return r @ h
 
     def _response_cached(self, name: str, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        key = (
-            id(h),
-            float(theta[self.i_escale]),
-            tuple(float(theta[i]) for i in self.i_pulls),
-            tuple(float(theta[i]) for i in self.i_res),
-        )
-        return self._cached(name, key, lambda: self.response(h, theta))
+        r = self.response_matrix(theta)
+        return self._cached(name, (id(h), id(r)), lambda: self.response(h, theta))
 
     # ----- stage 5: counts -----
     def events_per_day_factor(self, theta: np.ndarray) -> float:

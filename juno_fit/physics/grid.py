@@ -22,8 +22,7 @@ oscillation the grid must resolve: the phase 2Δ31 = 2 OSC_PHASE Δm²31 L/E adv
 ``panel_phase`` radians per panel for |Δm²31| ≤ ``dm2_max`` and the largest baseline of the cores
 sharing the grid, and no panel is wider than ``panel_max``.
 
-Kernel: :func:`fold_kernel` (Numba) with its NumPy twin :func:`fold_numpy` computes h = K s for the
-banded K stored column by column.
+K is column-banded (physics/banded.py): h = K s is :func:`~juno_fit.physics.banded.matvec_kernel`.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._numba import kernel
+from .banded import BandedMatrix
 from .constants import OSC_PHASE
 from .ibd import CrossSection
 
@@ -115,24 +114,7 @@ def _solve_energy(xsec: CrossSection, cos: float, target: np.ndarray) -> np.ndar
     return energy
 
 
-@dataclass(frozen=True)
-class FoldMatrix:
-    """Banded K stored by columns: column j covers rows ``row0[j] : row0[j] + (ptr[j+1] − ptr[j])``."""
-
-    row0: np.ndarray
-    ptr: np.ndarray
-    values: np.ndarray
-    n_rows: int
-
-    def dense(self) -> np.ndarray:
-        out = np.zeros((self.n_rows, len(self.row0)))
-        for j in range(len(self.row0)):
-            seg = self.values[self.ptr[j] : self.ptr[j + 1]]
-            out[self.row0[j] : self.row0[j] + len(seg), j] = seg
-        return out
-
-
-def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection) -> FoldMatrix:
+def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection) -> BandedMatrix:
     """K_kj = ∫ dE ℓ_j(E) ∫ dcosθ dσ/dcosθ 1[E_dep(E, cosθ) ∈ bin k], in cm² MeV per unit s.
 
     See the module docstring. E_dep(E, cosθ) must increase with both E and cosθ (true for the
@@ -185,25 +167,7 @@ def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection)
     lengths = np.repeat(panel_row1 - panel_row0 + 1, n)
     ptr = np.concatenate([[0], np.cumsum(lengths)])
     values = np.concatenate([band[p, j, : lengths[p * n]] for p in range(n_panels) for j in range(n)])
-    return FoldMatrix(row0, ptr, values, n_bins)
-
-
-def fold_numpy(fold: FoldMatrix, s: np.ndarray) -> np.ndarray:
-    """h = K s with the dense matrix (reference twin of :func:`fold_kernel`)."""
-    return fold.dense() @ s
-
-
-@kernel
-def fold_kernel(row0, ptr, values, n_rows, s):
-    """h = K s for the banded, column-stored K of :class:`FoldMatrix`."""
-    h = np.zeros(n_rows)
-    for j in range(row0.shape[0]):
-        sj = s[j]
-        r = row0[j]
-        for t in range(ptr[j], ptr[j + 1]):
-            h[r] += values[t] * sj
-            r += 1
-    return h
+    return BandedMatrix(row0, ptr, values, n_bins)
 
 
 def edep_bin_edges(xsec: CrossSection, e_min: float, e_max: float, width: float) -> np.ndarray:

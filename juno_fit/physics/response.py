@@ -19,8 +19,10 @@ Chain, for each fine deposited-energy bin [d_k, d_k+1] holding n_k events:
 Events leaving the binned range are lost, as in the detector. The response conserves counts: a fine
 bin far inside the range puts exactly n_k into the reco bins (tested).
 
-Kernel :func:`fold_response_kernel` (Numba, window of ±``nsigma`` σ) and its twin
-:func:`fold_response_numpy` (dense, no window).
+These fractions form a column-banded response matrix R (physics/banded.py) that depends only on the
+detector parameters; the model rebuilds it when they move and otherwise applies it to each new
+spectrum as a cheap matrix–vector product. Kernel :func:`response_matrix_kernel` (Numba, window of
+±``nsigma`` σ) and its twin :func:`response_matrix_numpy` (dense, no window).
 """
 
 from __future__ import annotations
@@ -65,17 +67,15 @@ def _g_numpy(x):
     return x * ndtr(x) + np.exp(-0.5 * x * x) * _INV_SQRT2PI
 
 
-def fold_response_numpy(h, v_edges, a, b, c, reco_edges):
-    """Reference twin: all fine bins × all reco edges, no window (exact to rounding)."""
+def response_matrix_numpy(v_edges, a, b, c, reco_edges):
+    """Reference twin: the dense (n_reco × n_fine) matrix of fractions, all edges, no window."""
     vl, vh = v_edges[:-1], v_edges[1:]
     vc = 0.5 * (vl + vh)
     w = vh - vl
-    sig = resolution_sigma(vc, a, b, c)
+    sig = resolution_sigma(vc, a, b, c)[:, None]
     e = reco_edges[None, :]
-    sig2 = sig[:, None]
-    t = sig2 / w[:, None] * (_g_numpy((e - vl[:, None]) / sig2) - _g_numpy((e - vh[:, None]) / sig2))
-    frac = np.diff(t, axis=1)  # (n_fine, n_reco)
-    return h @ frac
+    t = sig / w[:, None] * (_g_numpy((e - vl[:, None]) / sig) - _g_numpy((e - vh[:, None]) / sig))
+    return np.diff(t, axis=1).T
 
 
 @kernel
@@ -84,31 +84,47 @@ def _g(x):
 
 
 @kernel
-def fold_response_kernel(h, v_edges, a, b, c, reco_edges, nsigma):
-    """Numba twin of :func:`fold_response_numpy`; only reco edges within ±nsigma σ of each fine bin
-    are evaluated (T = 0 below, 1 above; the neglected tail is Φ(−nsigma))."""
-    n_fine = h.shape[0]
+def _window(vl, vh, sig, reco_edges, nsigma):
+    """Edges [i0, i1) within ±nsigma σ of a fine bin and the reco bins [first, last] it reaches."""
     n_edges = reco_edges.shape[0]
-    out = np.zeros(n_edges - 1)
+    i0 = np.searchsorted(reco_edges, vl - nsigma * sig)
+    i1 = np.searchsorted(reco_edges, vh + nsigma * sig)
+    first = max(i0, 1) - 1
+    last = min(i1 - 1, n_edges - 2)
+    return i0, i1, first, last
+
+
+@kernel
+def response_matrix_kernel(v_edges, a, b, c, reco_edges, nsigma):
+    """Column-banded response matrix (row0, ptr, values) of :func:`response_matrix_numpy`: only reco
+    edges within ±nsigma σ of each fine bin are evaluated (T = 0 below, 1 above; the neglected tail
+    is Φ(−nsigma) of the fine bin's content)."""
+    n_fine = v_edges.shape[0] - 1
+    n_edges = reco_edges.shape[0]
+    row0 = np.zeros(n_fine, dtype=np.int64)
+    ptr = np.zeros(n_fine + 1, dtype=np.int64)
+    sigs = np.empty(n_fine)
     for k in range(n_fine):
-        hk = h[k]
-        if hk == 0.0:
-            continue
+        vc = 0.5 * (v_edges[k] + v_edges[k + 1])
+        sigs[k] = math.sqrt(a * a * vc + b * b * vc * vc + c * c)
+        _i0, _i1, first, last = _window(v_edges[k], v_edges[k + 1], sigs[k], reco_edges, nsigma)
+        row0[k] = first
+        ptr[k + 1] = ptr[k] + max(last - first + 1, 0)
+    values = np.zeros(ptr[n_fine])
+    for k in range(n_fine):
         vl = v_edges[k]
         vh = v_edges[k + 1]
-        vc = 0.5 * (vl + vh)
-        w = vh - vl
-        sig = math.sqrt(a * a * vc + b * b * vc * vc + c * c)
-        i0 = np.searchsorted(reco_edges, vl - nsigma * sig)
-        i1 = np.searchsorted(reco_edges, vh + nsigma * sig)
-        scale = sig / w
+        sig = sigs[k]
+        i0, i1, first, _last = _window(vl, vh, sig, reco_edges, nsigma)
+        base = ptr[k] - first
+        scale = sig / (vh - vl)
         t_prev = 0.0
         for i in range(i0, i1):
             e = reco_edges[i]
             t = scale * (_g((e - vl) / sig) - _g((e - vh) / sig))
             if i >= 1:
-                out[i - 1] += hk * (t - t_prev)
+                values[base + i - 1] += t - t_prev
             t_prev = t
         if 1 <= i1 <= n_edges - 1:
-            out[i1 - 1] += hk * (1.0 - t_prev)
-    return out
+            values[base + i1 - 1] += 1.0 - t_prev
+    return row0, ptr, values
