@@ -173,8 +173,10 @@ def _print_fit(result, model, title: str) -> None:
     for name, (value, error) in result.derived.items():
         print(f"  {name:<16} {value:13.6g} {error:11.4g} {100 * error / abs(value):7.3f}%   (derived)")
     if result.pulls:
-        largest = sorted(result.pulls.items(), key=lambda kv: -abs(kv[1]))[:8]
-        print("\n  largest nuisance pulls (fit − prior)/σ: " + ", ".join(f"{n} {v:+.2f}" for n, v in largest))
+        print("\n  nuisance pulls (fit − prior)/σ:")
+        cells = [f"{name:<26}{value:+7.3f}" for name, value in result.pulls.items()]
+        for row in range(0, len(cells), 3):
+            print("  " + "   ".join(cells[row : row + 3]))
 
 
 def cmd_fit(args: argparse.Namespace) -> int:

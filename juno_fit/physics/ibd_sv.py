@@ -50,6 +50,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .constants import DELTA_NP, HBARC_MEV_CM, M_ELECTRON, M_NEUTRON, M_PROTON
+
 __all__ = [
     "dsigma_dEe",
     "dsigma_dcos",
@@ -61,17 +63,17 @@ __all__ = [
     "threshold",
 ]
 
-# --- masses [MeV] -------------------------------------------------------------------------------
-M_N = 939.56542052  # neutron mass, CODATA 2018
-M_P = 938.27208816  # proton mass, CODATA 2018
-M_E = 0.51099895  # electron mass, CODATA 2018
+# --- masses [MeV]: nucleons and electron from constants.py (CODATA 2018) ---------------------------
+M_N = M_NEUTRON
+M_P = M_PROTON
+M_E = M_ELECTRON
 M_PI = 139.57039  # charged-pion mass, PDG 2022 (R.L. Workman et al., PTEP 2022, 083C01)
 
 # --- couplings ----------------------------------------------------------------------------------
 G_F = 1.1663788e-11  # Fermi constant [MeV⁻²], PDG 2024 (G_F/(ħc)³ = 1.1663788(6)e-5 GeV⁻²)
 COS_THETA_C = 0.9746  # cos θ_C, SV sec. 2
 ALPHA = 1.0 / 137.035999084  # fine-structure constant, CODATA 2018
-HBARC_CM = 197.3269804e-13  # ħc [MeV cm], CODATA 2018 (197.3269804 MeV fm, 1 fm = 1e-13 cm)
+HBARC_CM = HBARC_MEV_CM  # ħc [MeV cm], constants.py
 
 # --- nucleon form-factor parameters (SV eq. (7) and the text following it) -----------------------
 G1_0 = -1.270  # axial coupling g1(0), SV sec. 2
@@ -80,7 +82,6 @@ M_V2 = 0.71e6  # vector dipole mass² M_V² [MeV²], SV (0.71 GeV²)
 M_A2 = 1.0e6  # axial dipole mass² M_A² [MeV²], SV (1 GeV²)
 
 # --- derived kinematic constants [MeV] -------------------------------------------------------------
-DELTA_NP = M_N - M_P  # Δ = m_n − m_p
 M_AVG = 0.5 * (M_N + M_P)  # SV's M = (m_p + m_n)/2
 DELTA_SV = (DELTA_NP * (M_N + M_P) - M_E**2) / (2.0 * M_P)  # δ = (m_n² − m_p² − m_e²)/(2 m_p)
 _E_THRESHOLD = ((M_N + M_E) ** 2 - M_P**2) / (2.0 * M_P)  # see `threshold`
