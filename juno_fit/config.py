@@ -193,6 +193,8 @@ class Numerics:
 
     enu_max: float  # MeV, upper end of the antineutrino-energy grid
     edep_bin: float  # MeV, width of the fine deposited-energy bins
+    edep_onset: float  # MeV above the kinematic minimum covered by narrower bins
+    edep_onset_bin: float  # MeV, their width
     panel_nodes: int  # Gauss–Legendre nodes per antineutrino-energy panel
     panel_phase: float  # rad, largest advance of the fastest oscillation phase 2Δ31 per panel
     panel_max: float  # MeV, widest panel
@@ -914,8 +916,10 @@ def _numerics(t: _Table) -> Numerics:
     n = Numerics(
         enu_max=t.number("enu_max", 13.0, lo=2.0, hi=30.0),
         edep_bin=t.number("edep_bin", 0.005, lo=1e-4, hi=0.1),
+        edep_onset=t.number("edep_onset", 0.1, lo=0.0, hi=2.0),
+        edep_onset_bin=t.number("edep_onset_bin", 0.001, lo=1e-5, hi=0.1),
         panel_nodes=int(t.number("panel_nodes", 4, lo=2, hi=12)),
-        panel_phase=t.number("panel_phase", 1.0, lo=0.01, hi=3.0),
+        panel_phase=t.number("panel_phase", 2.0, lo=0.01, hi=3.0),
         panel_max=t.number("panel_max", 0.1, lo=0.001, hi=1.0),
         dm2_max=t.number("dm2_max", 3.0e-3, lo=1e-5, hi=1.0),
     )

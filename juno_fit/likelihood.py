@@ -99,7 +99,120 @@ def chi2_kernel(n, mu, var, kind):
     return total
 
 
-_CHI2_KIND = {"cnp": 1, "pearson": 2, "neyman": 3}
+def statistic_grad_numpy(n, mu, var, kind):
+    """(value, ∂/∂μ per bin, ∂/∂v per bin) of the per-bin statistic; kind 0 = Poisson (profiled),
+    1 = CNP, 2 = Pearson, 3 = Neyman. Twin of :func:`statistic_grad_kernel`.
+
+    Poisson: D = min_β 2[μ(1+β) − n + n ln(n/(μ(1+β)))] + β²μ²/v; by the envelope theorem
+    ∂D/∂μ = 2[(1+β) − n/μ] + 2β²μ/v and ∂D/∂v = −β²μ²/v² (limit −(μ−n)²/μ² as v → 0).
+    χ²: t = (n−μ)²/V, ∂t/∂μ = −2(n−μ)/V − t V'/V, ∂t/∂v = −t/V.
+    """
+    if kind == 0:
+        value = poisson_numpy(n, mu, var)
+        s2 = np.divide(var, mu * mu, out=np.zeros_like(mu), where=mu > 0)
+        b = mu * s2 + 1.0
+        c = (mu - n) * s2
+        beta = -2.0 * c / (b + np.sqrt(np.maximum(b * b - 4.0 * c, 0.0)))
+        safe = np.where(var > 0, var, 1.0)
+        dmu = 2.0 * ((1.0 + beta) - n / mu) + np.where(var > 0, 2.0 * beta * beta * mu / safe, 0.0)
+        dvar = np.where(var > 0, -beta * beta * mu * mu / (safe * safe), -(((mu - n) / mu) ** 2))
+        return value, dmu, dvar
+    if kind == 1:
+        pos = n > 0
+        nn = np.where(pos, n, 1.0)
+        den = 1.0 / nn + 2.0 / mu
+        stat = np.where(pos, 3.0 / den, 0.5 * mu)
+        dstat = np.where(pos, 6.0 / (mu * mu * den * den), 0.5)
+    elif kind == 2:
+        stat, dstat = mu, np.ones_like(mu)
+    else:
+        stat, dstat = np.maximum(n, 1.0), np.zeros_like(mu)
+    v = stat + var
+    t = (n - mu) ** 2 / v
+    return float(np.sum(t)), -2.0 * (n - mu) / v - t * dstat / v, -t / v
+
+
+@kernel
+def statistic_grad_kernel(n, mu, var, kind):
+    """Numba twin of :func:`statistic_grad_numpy`."""
+    m = n.shape[0]
+    dmu = np.empty(m)
+    dvar = np.empty(m)
+    total = 0.0
+    for i in range(m):
+        if kind == 0:
+            m0 = mu[i]
+            v = var[i]
+            s2 = v / (m0 * m0) if m0 > 0.0 else 0.0
+            beta = 0.0
+            if s2 > 0.0:
+                b = m0 * s2 + 1.0
+                c = (m0 - n[i]) * s2
+                beta = -2.0 * c / (b + np.sqrt(max(b * b - 4.0 * c, 0.0)))
+            mm = m0 * (1.0 + beta)
+            term = mm - n[i]
+            if n[i] > 0.0:
+                term += n[i] * np.log(n[i] / mm)
+            total += 2.0 * term
+            if v > 0.0:
+                total += beta * beta / s2
+                dmu[i] = 2.0 * ((1.0 + beta) - n[i] / m0) + 2.0 * beta * beta * m0 / v
+                dvar[i] = -beta * beta * m0 * m0 / (v * v)
+            else:
+                dmu[i] = 2.0 * (1.0 - n[i] / m0)
+                r = (m0 - n[i]) / m0
+                dvar[i] = -r * r
+        else:
+            if kind == 1:
+                if n[i] > 0.0:
+                    den = 1.0 / n[i] + 2.0 / mu[i]
+                    stat = 3.0 / den
+                    dstat = 6.0 / (mu[i] * mu[i] * den * den)
+                else:
+                    stat = 0.5 * mu[i]
+                    dstat = 0.5
+            elif kind == 2:
+                stat = mu[i]
+                dstat = 1.0
+            else:
+                stat = max(n[i], 1.0)
+                dstat = 0.0
+            v = stat + var[i]
+            d = n[i] - mu[i]
+            t = d * d / v
+            total += t
+            dmu[i] = -2.0 * d / v - t * dstat / v
+            dvar[i] = -t / v
+    return total, dmu, dvar
+
+
+@kernel
+def prior_kernel(theta, pull_index, pull_mean, pull_sigma, block_index, block_mean, block_inverse, grad, want_grad):
+    """Σ ((θ − θ₀)/σ)² + Σ_blocks δᵀ C⁻¹ δ, and (when want_grad) its gradient added into ``grad``.
+    Blocks are stacked: block_index (n_blocks, m), block_mean (n_blocks, m), block_inverse (n_blocks, m, m)."""
+    total = 0.0
+    for i in range(pull_index.shape[0]):
+        z = (theta[pull_index[i]] - pull_mean[i]) / pull_sigma[i]
+        total += z * z
+        if want_grad:
+            grad[pull_index[i]] += 2.0 * z / pull_sigma[i]
+    nb = block_index.shape[0]
+    m = block_index.shape[1] if nb > 0 else 0
+    delta = np.empty(m)
+    for bk in range(nb):
+        for a in range(m):
+            delta[a] = theta[block_index[bk, a]] - block_mean[bk, a]
+        for a in range(m):
+            acc = 0.0
+            for b in range(m):
+                acc += block_inverse[bk, a, b] * delta[b]
+            total += delta[a] * acc
+            if want_grad:
+                grad[block_index[bk, a]] += 2.0 * acc
+    return total
+
+
+_CHI2_KIND = {"poisson": 0, "cnp": 1, "pearson": 2, "neyman": 3}
 
 
 def statistic_value(statistic: str, n: np.ndarray, mu: np.ndarray, var: np.ndarray, *, numpy: bool = False) -> float:
@@ -107,6 +220,8 @@ def statistic_value(statistic: str, n: np.ndarray, mu: np.ndarray, var: np.ndarr
     if statistic == "poisson":
         return poisson_numpy(n, mu, var) if numpy else poisson_kernel(n, mu, var)
     kind = _CHI2_KIND[statistic]
+    if kind == 0:
+        raise ValueError("unreachable")
     return chi2_numpy(n, mu, var, kind) if numpy else chi2_kernel(n, mu, var, kind)
 
 
@@ -117,6 +232,9 @@ def statistic_value(statistic: str, n: np.ndarray, mu: np.ndarray, var: np.ndarr
 
 class Likelihood:
     """−2 ln L (Poisson) or χ² of data given θ, including pull terms; call it with the full θ.
+
+    :meth:`grad` returns the exact gradient with respect to every parameter (reverse mode through
+    the model's linear stages, forward derivatives inside the kernels; see Model ``backprop``).
 
     Parameters
     ----------
@@ -132,6 +250,7 @@ class Likelihood:
         self.statistic = statistic or model.config.fit.statistic
         if self.statistic not in STATISTICS:
             raise ValueError(f"unknown statistic {self.statistic!r} (accepted: {', '.join(STATISTICS)})")
+        self.kind = _CHI2_KIND[self.statistic]
         if len(data) != len(model.detectors):
             raise ValueError(f"data for {len(data)} detectors, model has {len(model.detectors)}")
         self.data = [np.ascontiguousarray(d, dtype=float) for d in data]
@@ -141,63 +260,154 @@ class Likelihood:
         params = model.parameters
         independent = [p for p in params if not p.fixed and p.error is not None and not params.in_block(p.name)]
         self.pull_index = np.array([params.index(p.name) for p in independent], dtype=np.int64)
-        self.pull_mean = np.array([p.value for p in independent])
-        self.pull_sigma = np.array([p.error for p in independent])
-        self.blocks = [
-            (np.array([params.index(n) for n in b.names]), b.mean, np.linalg.inv(b.covariance)) for b in params.blocks
-        ]
+        self.pull_mean = np.array([p.value for p in independent], dtype=float)
+        self.pull_sigma = np.array([p.error for p in independent], dtype=float)
+        sizes = {len(b.names) for b in params.blocks}
+        if len(sizes) > 1:
+            raise ValueError("correlated prior blocks must have equal sizes")
+        m = sizes.pop() if sizes else 0
+        self.block_index = np.array([[params.index(n) for n in b.names] for b in params.blocks], dtype=np.int64)
+        self.block_index = self.block_index.reshape(len(params.blocks), m)
+        self.block_mean = np.array([b.mean for b in params.blocks], dtype=float).reshape(len(params.blocks), m)
+        self.block_inverse = np.array([np.linalg.inv(b.covariance) for b in params.blocks], dtype=float).reshape(
+            len(params.blocks), m, m
+        )
         on = model.config.fit.systematics
         spectra = model.config.flux.spectra
-        self.ref_sigma: list[np.ndarray | None] = []
-        self.bkg_sigma: list[dict[str, float]] = []
+        self._det: list[dict] = []
         for det in model.detectors:
             edges = det.reco_edges
+            centres = 0.5 * (edges[1:] + edges[:-1])
             if on["reference_shape"] and spectra.shape_sigma is not None:
-                centres = 0.5 * (edges[1:] + edges[:-1])
-                self.ref_sigma.append(np.interp(centres, spectra.shape_energy, spectra.shape_sigma))
+                ref = np.interp(centres, spectra.shape_energy, spectra.shape_sigma)
             else:
-                self.ref_sigma.append(None)
-            self.bkg_sigma.append(
-                {
-                    b.name: b.shape_uncertainty
-                    for b in det.det.backgrounds
-                    if on["background_shapes"] and b.shape_uncertainty > 0
-                }
-            )
+                ref = np.zeros(len(centres))
+            fixed = [b for b in det.det.backgrounds if det.bkg_shapes[b.name] is not None]
+            world = [b for b in det.det.backgrounds if det.bkg_shapes[b.name] is None]
+            shape_sigma = {
+                b.name: (b.shape_uncertainty if on["background_shapes"] else 0.0) for b in det.det.backgrounds
+            }
+            info = {
+                "ref2": ref**2,
+                "names": [b.name for b in fixed],
+                "B": np.array([det.bkg_shapes[b.name] * b.rate_per_day * det.exposure_days for b in fixed]).reshape(
+                    len(fixed), len(centres)
+                ),
+                "idx_b": np.array([det.i_bkg[b.name] for b in fixed], dtype=np.int64),
+                "sig2_b": np.array([shape_sigma[b.name] ** 2 for b in fixed]),
+                "world": None,
+            }
+            info["B2"] = info["B"] ** 2
+            if world:
+                (w,) = world
+                info["world"] = (
+                    w.name,
+                    det.i_bkg[w.name],
+                    w.rate_per_day * det.exposure_days,
+                    shape_sigma[w.name] ** 2,
+                )
+            self._det.append(info)
 
     # ----- pieces -----
+    def _expectation(self, k: int, theta: np.ndarray):
+        """μ and v of detector k, and the pieces the gradient needs."""
+        det, info = self.model.detectors[k], self._det[k]
+        m_sig = det.signal_reco(theta)
+        scale = det.signal_scale(theta)
+        mu_ibd = scale * m_sig
+        rates = theta[info["idx_b"]]
+        mu = mu_ibd + rates @ info["B"]
+        var = info["ref2"] * mu_ibd * mu_ibd + (info["sig2_b"] * rates * rates) @ info["B2"]
+        world = None
+        if info["world"] is not None:
+            _name, i_w, w_scale, sig2_w = info["world"]
+            m_w = det.world_reco(theta)
+            total_w = m_w.sum()
+            mu_w = theta[i_w] * w_scale * m_w / total_w
+            mu = mu + mu_w
+            var = var + sig2_w * mu_w * mu_w
+            world = (m_w, total_w, mu_w)
+        return mu, var, scale, mu_ibd, rates, world
+
     def systematic_variance(self, k: int, pred: DetectorPrediction) -> np.ndarray:
-        """Bin-to-bin systematic variance of detector k at this prediction (absolute, counts²)."""
-        var = np.zeros_like(pred.ibd)
-        ref = self.ref_sigma[k]
-        if ref is not None:
-            var += (ref * pred.ibd) ** 2
-        for name, sigma in self.bkg_sigma[k].items():
-            var += (sigma * pred.backgrounds[name]) ** 2
+        """Bin-to-bin systematic variance of detector k for a prediction (absolute, counts²)."""
+        info = self._det[k]
+        var = info["ref2"] * pred.ibd**2
+        for name, sig2 in zip(info["names"], info["sig2_b"], strict=True):
+            var = var + sig2 * pred.backgrounds[name] ** 2
+        if info["world"] is not None:
+            name, _i, _scale, sig2 = info["world"]
+            var = var + sig2 * pred.backgrounds[name] ** 2
         return var
 
     def prior_terms(self, theta: np.ndarray) -> float:
         """Σ ((θ − θ₀)/σ)² over independent priors plus δᵀ C⁻¹ δ over correlated blocks."""
-        z = (theta[self.pull_index] - self.pull_mean) / self.pull_sigma
-        total = float(z @ z)
-        for idx, mean, inv in self.blocks:
-            d = theta[idx] - mean
-            total += float(d @ inv @ d)
-        return total
+        return prior_kernel(
+            np.asarray(theta, dtype=float),
+            self.pull_index,
+            self.pull_mean,
+            self.pull_sigma,
+            self.block_index,
+            self.block_mean,
+            self.block_inverse,
+            np.zeros(0),
+            False,
+        )
 
     def data_terms(self, theta: np.ndarray) -> float:
         total = 0.0
-        for k, det in enumerate(self.model.detectors):
-            pred = det.predict(theta)
-            mu = pred.total
-            if np.any(~np.isfinite(mu)) or np.any(mu <= 0):
+        for k in range(len(self.data)):
+            mu, var = self._expectation(k, theta)[:2]
+            if not np.all(mu > 0) or not np.all(np.isfinite(mu)):
                 return np.inf
-            total += statistic_value(self.statistic, self.data[k], mu, self.systematic_variance(k, pred))
+            if self.kind == 0:
+                total += poisson_kernel(self.data[k], mu, var)
+            else:
+                total += chi2_kernel(self.data[k], mu, var, self.kind)
         return total
 
     def __call__(self, theta: np.ndarray) -> float:
         theta = np.asarray(theta, dtype=float)
         return self.data_terms(theta) + self.prior_terms(theta)
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The statistic and its exact gradient with respect to every parameter of θ."""
+        theta = np.asarray(theta, dtype=float)
+        grad = np.zeros(len(theta))
+        total = prior_kernel(
+            theta,
+            self.pull_index,
+            self.pull_mean,
+            self.pull_sigma,
+            self.block_index,
+            self.block_mean,
+            self.block_inverse,
+            grad,
+            True,
+        )
+        for k, det in enumerate(self.model.detectors):
+            info = self._det[k]
+            mu, var, scale, mu_ibd, rates, world = self._expectation(k, theta)
+            if not np.all(mu > 0) or not np.all(np.isfinite(mu)):
+                return np.inf, np.full(len(theta), np.nan)
+            value, f_mu, f_v = statistic_grad_kernel(self.data[k], mu, var, self.kind)
+            total += value
+            a_ibd = f_mu + 2.0 * f_v * info["ref2"] * mu_ibd
+            grad[det.i_eff] += float(np.dot(a_ibd, mu_ibd)) / theta[det.i_eff] if theta[det.i_eff] != 0 else 0.0
+            if len(rates):
+                grad[info["idx_b"]] += info["B"] @ f_mu + 2.0 * info["sig2_b"] * rates * (info["B2"] @ f_v)
+            alpha_world = None
+            if world is not None:
+                m_w, total_w, mu_w = world
+                _name, i_w, w_scale, sig2_w = info["world"]
+                a_w = f_mu + 2.0 * f_v * sig2_w * mu_w
+                grad[i_w] += float(np.dot(a_w, w_scale * m_w / total_w))
+                alpha_world = theta[i_w] * w_scale / total_w * (a_w - np.dot(a_w, m_w) / total_w)
+            det.backprop(theta, scale * a_ibd, alpha_world, grad)
+        return total, grad
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        return self.value_and_grad(theta)[1]
 
     @property
     def n_bins(self) -> int:

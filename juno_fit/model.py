@@ -40,7 +40,7 @@ from .physics.banded import BandedMatrix
 from .physics.constants import SECONDS_PER_DAY
 
 BASELINE_GROUP_FACTOR = 1.25  # cores within this baseline ratio share an E_ν grid
-RESPONSE_NSIGMA = 7.0  # resolution window of the response kernel; neglected tail Φ(−7) = 1.3e-12
+RESPONSE_NSIGMA = 6.0  # resolution window of the response kernel; neglected tail Φ(−6) = 1e-9
 
 _FOLD_CACHE: dict[tuple, BandedMatrix] = {}
 
@@ -263,7 +263,9 @@ class DetectorModel:
         self.backend = backend
         num = config.numerics
         e_thr = ibdmod.threshold()
-        self.edep_edges = gridmod.edep_bin_edges(xsec, e_thr, num.enu_max, num.edep_bin)
+        self.edep_edges = gridmod.edep_bin_edges(
+            xsec, e_thr, num.enu_max, num.edep_bin, onset=num.edep_onset, onset_width=num.edep_onset_bin
+        )
         spectra = config.flux.spectra
         cores = det.site.cores
         order = sorted(range(len(cores)), key=lambda r: cores[r].baseline_m)
@@ -324,7 +326,7 @@ class DetectorModel:
         det = self.det
         d = detector_prefix(config, det)
         b = background_prefix(config, det)
-        self.i_osc = [params.index(n) for n in ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")]
+        self.i_osc = np.array([params.index(n) for n in oscmod.OSC_INPUTS[:4]], dtype=np.int64)
         self.i_density = params.index("matter.density") if "matter.density" in params else None
         self.i_norm = params.index("flux.norm")
         self.i_snf = params.index("flux.snf") if "flux.snf" in params else None
@@ -341,48 +343,70 @@ class DetectorModel:
         self.i_pulls = np.array(
             [params.index(f"{d}lsnl.pull{k}") for k in range(len(det.nonlinearity.pulls))], dtype=np.int64
         )
-        self.i_res = [params.index(f"{d}res.{t}") for t in "abc"]
+        self.i_res = np.array([params.index(f"{d}res.{t}") for t in "abc"], dtype=np.int64)
         self.i_bkg = {bkg.name: params.index(f"{b}{bkg.name}.rate") for bkg in det.backgrounds}
+        # the parameters each stage reads, as index arrays into θ
+        corrections = [i for i in (self.i_noneq, self.i_snf) if i is not None]
+        self.idx_flux = np.array(corrections + [int(i) for g in self.i_ff for i in g.ravel()], dtype=np.int64)
+        self.idx_osc = np.concatenate([self.i_osc, [self.i_density] if self.i_density is not None else []]).astype(
+            np.int64
+        )
+        self.idx_norm = np.concatenate([[self.i_norm], *self.i_cores]).astype(np.int64)
+        self.idx_fine = np.concatenate([self.idx_flux, self.idx_osc, self.idx_norm])
+        self.idx_det = np.concatenate([[self.i_escale], self.i_pulls, self.i_res]).astype(np.int64)
 
-    def _cached(self, stage: str, key: tuple, compute):
-        hit = self._cache.get(stage)
-        if hit is not None and hit[0] == key:
+    def _stage(self, name: str, theta: np.ndarray, idx: np.ndarray, compute):
+        """Return the cached output of a stage unless one of the parameters it reads moved."""
+        inputs = theta[idx]
+        hit = self._cache.get(name)
+        if hit is not None and np.array_equal(hit[0], inputs):
             return hit[1]
         value = compute()
-        self._cache[stage] = (key, value)
+        self._cache[name] = (inputs, value)
         return value
 
     # ----- stage 1: flux -----
+    def _fractions(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per group: fission fractions f = f0 (1 + δ) and fission-rate scales P/(Σ f e)/(4πL²)."""
+        out = []
+        for g, idx in zip(self.groups, self.i_ff, strict=True):
+            fractions = g.fractions * (1.0 + theta[idx])
+            out.append((fractions, g.scales * g.mean_energy / (fractions @ self.energy_per_fission)))
+        return out
+
+    def _corrections(self, theta: np.ndarray) -> tuple[float, float]:
+        c_neq = float(theta[self.i_noneq]) if self.i_noneq is not None else 0.0
+        c_snf = float(theta[self.i_snf]) if self.i_snf is not None else 0.0
+        return c_neq, c_snf
+
     def _flux(self, theta: np.ndarray) -> list[np.ndarray]:
         """Φ_r(E_j) per group. Fission-fraction nuisances δ_ri shift f_ri → f_ri (1 + δ_ri); the fission
         rate P/Σ f e follows the shifted fractions."""
-        c_snf = float(theta[self.i_snf]) if self.i_snf is not None else 0.0
-        c_neq = float(theta[self.i_noneq]) if self.i_noneq is not None else 0.0
-        deltas = [theta[idx] for idx in self.i_ff]
-        kern = fluxmod.core_flux_kernel if self.backend == "numba" else fluxmod.core_flux_numpy
 
         def compute():
-            out = []
-            for g, delta in zip(self.groups, deltas, strict=True):
-                fractions = g.fractions * (1.0 + delta)
-                scales = g.scales * g.mean_energy / (fractions @ self.energy_per_fission)
-                out.append(kern(g.spec, g.neq, g.snf, fractions, scales, g.use_snf, c_neq, c_snf))
-            return out
+            c_neq, c_snf = self._corrections(theta)
+            kern = fluxmod.core_flux_kernel if self.backend == "numba" else fluxmod.core_flux_numpy
+            return [
+                kern(g.spec, g.neq, g.snf, f, sc, g.use_snf, c_neq, c_snf)
+                for g, (f, sc) in zip(self.groups, self._fractions(theta), strict=True)
+            ]
 
-        key = (c_neq, c_snf, tuple(float(x) for d in deltas for x in d.ravel()))
-        return self._cached("flux", key, compute)
+        return self._stage("flux", theta, self.idx_flux, compute)
 
     # ----- stage 2: survival probability -----
+    def _osc_inputs(self, theta: np.ndarray) -> tuple[float, float, float, float, float]:
+        s12, s13, dm21, dm31 = (float(x) for x in theta[self.i_osc])
+        rho = float(theta[self.i_density]) if self.i_density is not None else 0.0
+        return s12, s13, dm21, dm31, rho
+
     def _survival(self, theta: np.ndarray) -> list[np.ndarray]:
         osc = self.config.oscillation
-        s12, s13, dm21, dm31 = (float(theta[i]) for i in self.i_osc)
-        rho = float(theta[self.i_density]) if self.i_density is not None else 0.0
-        key = (s12, s13, dm21, dm31, rho)
 
         def compute():
+            s12, s13, dm21, dm31, rho = self._osc_inputs(theta)
             out = []
             for g in self.groups:
-                if self.backend == "numba":
+                if self.backend == "numba" or osc.matter == "exact":
                     out.append(
                         oscmod.survival(
                             g.grid.nodes, g.baselines, s12, s13, dm21, dm31, osc.matter, rho, osc.electron_fraction
@@ -390,21 +414,15 @@ class DetectorModel:
                     )
                 elif osc.matter == "vacuum" or rho == 0.0:
                     out.append(oscmod.pee_vacuum_numpy(g.grid.nodes, g.baselines, s12, s13, dm21, dm31))
-                elif osc.matter == "knp":
+                else:
                     out.append(
                         oscmod.pee_knp_numpy(
                             g.grid.nodes, g.baselines, s12, s13, dm21, dm31, rho, osc.electron_fraction
                         )
                     )
-                else:
-                    out.append(
-                        oscmod.survival(
-                            g.grid.nodes, g.baselines, s12, s13, dm21, dm31, osc.matter, rho, osc.electron_fraction
-                        )
-                    )
             return out
 
-        return self._cached("survival", key, compute)
+        return self._stage("survival", theta, self.idx_osc, compute)
 
     # ----- stage 3: fold into fine deposited-energy bins -----
     def _fold(self, group: _CoreGroup, s: np.ndarray) -> np.ndarray:
@@ -413,31 +431,33 @@ class DetectorModel:
             return banded.matvec_kernel(f.row0, f.ptr, f.values, f.n_rows, np.ascontiguousarray(s))
         return banded.matvec_numpy(group.fold, s)
 
+    def _norms(self, theta: np.ndarray) -> list[np.ndarray]:
+        return [theta[self.i_norm] * theta[idx] for idx in self.i_cores]
+
     def fine_spectrum(self, theta: np.ndarray, *, oscillate: bool = True) -> np.ndarray:
         """IBD events per second per target proton in each fine deposited-energy bin."""
-        fluxes = self._flux(theta)
-        probs = self._survival(theta) if oscillate else None
-        norms = [theta[self.i_norm] * theta[idx] for idx in self.i_cores]
 
         def compute():
+            fluxes = self._flux(theta)
+            probs = self._survival(theta) if oscillate else None
             h = np.zeros(len(self.edep_edges) - 1)
-            for k, g in enumerate(self.groups):
+            for k, (g, norm) in enumerate(zip(self.groups, self._norms(theta), strict=True)):
                 weighted = fluxes[k] if probs is None else fluxes[k] * probs[k]
-                h += self._fold(g, norms[k] @ weighted)
+                h += self._fold(g, norm @ weighted)
             return h
 
-        key = (id(fluxes), id(probs), oscillate, tuple(float(x) for n in norms for x in n))
-        return self._cached("fine" if oscillate else "fine_unosc", key, compute)
+        if oscillate:
+            return self._stage("fine", theta, self.idx_fine, compute)
+        return self._stage("fine_unosc", theta, np.concatenate([self.idx_flux, self.idx_norm]), compute)
 
     def fine_spectrum_cores(self, theta: np.ndarray, *, oscillate: bool = True) -> dict[str, np.ndarray]:
         """As :meth:`fine_spectrum`, one spectrum per core (for breakdowns; not cached)."""
         fluxes = self._flux(theta)
         probs = self._survival(theta) if oscillate else None
         out = {}
-        for k, g in enumerate(self.groups):
+        for k, (g, norm) in enumerate(zip(self.groups, self._norms(theta), strict=True)):
             for m, r in enumerate(g.cores):
-                norm = theta[self.i_norm] * theta[self.i_cores[k][m]]
-                s = norm * fluxes[k][m] * (probs[k][m] if probs is not None else 1.0)
+                s = norm[m] * fluxes[k][m] * (probs[k][m] if probs is not None else 1.0)
                 out[self.det.site.cores[r].name] = self._fold(g, s)
         return {c.name: out[c.name] for c in self.det.site.cores}
 
@@ -459,21 +479,28 @@ class DetectorModel:
         return self._fold(g, flux)
 
     # ----- stage 4: detector response -----
+    def _detector_inputs(self, theta: np.ndarray):
+        weights = theta[self.i_pulls] if len(self.i_pulls) else np.zeros(0)
+        a, b, c = (float(x) for x in theta[self.i_res])
+        return weights, float(theta[self.i_escale]), a, b, c
+
+    def visible_edges(self, theta: np.ndarray) -> np.ndarray:
+        weights, escale, _a, _b, _c = self._detector_inputs(theta)
+        return respmod.visible_edges(self.edep_edges, self.f0, self.dpulls, weights, escale)
+
     def response_matrix(self, theta: np.ndarray):
         """The response matrix at the detector parameters of θ (rebuilt only when they move): a
         column-banded matrix (numba backend) or the dense matrix (numpy backend)."""
-        weights = theta[self.i_pulls] if len(self.i_pulls) else np.zeros(0)
-        escale = float(theta[self.i_escale])
-        a, b, c = (float(theta[i]) for i in self.i_res)
 
         def compute():
-            v_edges = respmod.visible_edges(self.edep_edges, self.f0, self.dpulls, weights, escale)
+            _weights, _escale, a, b, c = self._detector_inputs(theta)
+            v_edges = self.visible_edges(theta)
             if self.backend == "numba":
                 row0, ptr, values = respmod.response_matrix_kernel(v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
                 return BandedMatrix(row0, ptr, values, len(self.reco_edges) - 1)
             return respmod.response_matrix_numpy(v_edges, a, b, c, self.reco_edges)
 
-        return self._cached("response_matrix", (escale, tuple(float(w) for w in weights), a, b, c), compute)
+        return self._stage("response_matrix", theta, self.idx_det, compute)
 
     def response(self, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Fold a fine-bin spectrum into reconstructed bins at the detector parameters of θ."""
@@ -482,25 +509,34 @@ class DetectorModel:
             return banded.matvec_kernel(r.row0, r.ptr, r.values, r.n_rows, h)
         return r @ h
 
-    def _response_cached(self, name: str, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        r = self.response_matrix(theta)
-        return self._cached(name, (id(h), id(r)), lambda: self.response(h, theta))
+    def signal_reco(self, theta: np.ndarray) -> np.ndarray:
+        """R h: IBD events per second per target proton in each reco bin (all cores on)."""
+        idx = np.concatenate([self.idx_fine, self.idx_det])
+        return self._stage("signal_reco", theta, idx, lambda: self.response(self.fine_spectrum(theta), theta))
+
+    def world_reco(self, theta: np.ndarray) -> np.ndarray | None:
+        """R h_world, unnormalised (None without a reactor-shaped background)."""
+        if self.h_world is None:
+            return None
+        return self._stage("world_reco", theta, self.idx_det, lambda: self.response(self.h_world, theta))
 
     # ----- stage 5: counts -----
     def events_per_day_factor(self, theta: np.ndarray) -> float:
         """h [1/s per proton] → selected events per day with all cores on."""
         return self.det.target_protons * self.det.efficiency * float(theta[self.i_eff]) * SECONDS_PER_DAY
 
+    def signal_scale(self, theta: np.ndarray) -> float:
+        """R h → expected IBD counts of the exposure (duty cycle included)."""
+        return self.events_per_day_factor(theta) * self.exposure_days * self.det.duty_cycle
+
     def predict(self, theta: np.ndarray, *, cores: bool = False) -> DetectorPrediction:
         """Expected counts per reco bin for the exposure; ``cores=True`` adds per-core IBD spectra."""
-        live_reactor_days = self.exposure_days * self.det.duty_cycle
-        scale = self.events_per_day_factor(theta) * live_reactor_days
-        ibd = self._response_cached("response", self.fine_spectrum(theta), theta) * scale
-        pred = DetectorPrediction(self.det.name, self.reco_edges, ibd)
+        scale = self.signal_scale(theta)
+        pred = DetectorPrediction(self.det.name, self.reco_edges, self.signal_reco(theta) * scale)
         for bkg in self.det.backgrounds:
             shape = self.bkg_shapes[bkg.name]
             if shape is None:
-                folded = self._response_cached("response_world", self.h_world, theta)
+                folded = self.world_reco(theta)
                 shape = folded / folded.sum()
             pred.backgrounds[bkg.name] = shape * (
                 bkg.rate_per_day * float(theta[self.i_bkg[bkg.name]]) * self.exposure_days
@@ -509,6 +545,87 @@ class DetectorModel:
             for name, h in self.fine_spectrum_cores(theta).items():
                 pred.ibd_cores[name] = self.response(h, theta) * scale
         return pred
+
+    # ----- backward pass: the gradient of a statistic through stages 1-4 -----
+    def backprop(
+        self, theta: np.ndarray, alpha_sig: np.ndarray, alpha_world: np.ndarray | None, grad: np.ndarray
+    ) -> None:
+        """Add to ``grad`` the derivative of a statistic S with respect to the parameters of stages 1-4,
+        given its adjoints α_sig = ∂S/∂(R h) and α_world = ∂S/∂(R h_world) on the reco bins.
+
+        Reverse mode through the linear stages (Rᵀ, Kᵀ) with forward derivatives inside the local
+        kernels: the fine-bin adjoint is ḡ = Rᵀ α_sig, the node adjoint of group g is u = K_gᵀ ḡ, and
+        S depends on core r's flux and survival probability through Σ_j u_j n_r Φ_rj P_rj.
+        """
+        osc = self.config.oscillation
+        h = self.fine_spectrum(theta)
+        r = self.response_matrix(theta)
+        if self.backend == "numba":
+            g_fine = banded.rmatvec_kernel(r.row0, r.ptr, r.values, alpha_sig)
+        else:
+            g_fine = r.T @ alpha_sig
+        # detector parameters (through R)
+        weights, escale, a, b, c = self._detector_inputs(theta)
+        v_edges = respmod.visible_edges(self.edep_edges, self.f0, self.dpulls, weights, escale)
+        if self.h_world is not None and alpha_world is not None:
+            alphas, spectra = np.array([alpha_sig, alpha_world]), np.array([h, self.h_world])
+        else:
+            alphas, spectra = alpha_sig[None, :], h[None, :]
+        if self.backend == "numba":
+            d_c, d_s = respmod.response_adjoint_kernel(
+                v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA, alphas, spectra
+            )
+        else:
+            d_c, d_s = respmod.response_adjoint_numpy(v_edges, a, b, c, self.reco_edges, alphas, spectra)
+        g_escale, g_pulls, g_abc = respmod.detector_parameter_gradient(
+            self.edep_edges, self.f0, self.dpulls, weights, escale, a, b, c, d_c, d_s
+        )
+        grad[self.i_escale] += g_escale
+        grad[self.i_pulls] += g_pulls
+        grad[self.i_res] += g_abc
+        # reactor side (through K)
+        fluxes, probs = self._flux(theta), self._survival(theta)
+        s12, s13, dm21, dm31, rho = self._osc_inputs(theta)
+        norm_total = float(theta[self.i_norm])
+        c_neq, c_snf = self._corrections(theta)
+        fractions = self._fractions(theta)
+        g_osc = np.zeros(5)
+        for k, g in enumerate(self.groups):
+            f = g.fold
+            if self.backend == "numba":
+                u = banded.rmatvec_kernel(f.row0, f.ptr, f.values, g_fine)
+            else:
+                u = f.dense().T @ g_fine
+            core_scale = theta[self.i_cores[k]]
+            norms = norm_total * core_scale
+            uphi = u[None, :] * fluxes[k]  # (R, N)
+            d_norm = np.sum(uphi * probs[k], axis=1)  # ∂S/∂n_r
+            grad[self.i_cores[k]] += norm_total * d_norm
+            grad[self.i_norm] += float(np.dot(core_scale, d_norm))
+            # oscillation parameters
+            eff, jac = oscmod.effective_jacobian(
+                g.grid.nodes, s12, s13, dm21, dm31, osc.matter, rho, osc.electron_fraction
+            )
+            w = norms[:, None] * uphi
+            if self.backend == "numba":
+                contraction = oscmod.pee_adjoint_kernel(g.grid.nodes, g.baselines, np.ascontiguousarray(w), eff)
+            else:
+                contraction = oscmod.pee_adjoint_numpy(g.grid.nodes, g.baselines, w, eff)
+            g_osc += np.einsum("oj,oij->i", contraction, jac)
+            # flux nuisances
+            y = norms[:, None] * u[None, :] * probs[k]
+            frac, scales = fractions[k]
+            d_neq, d_snf, d_delta = fluxmod.core_flux_adjoint(
+                y, g.spec, g.neq, g.snf, frac, scales, g.use_snf, c_neq, c_snf, self.energy_per_fission, g.fractions
+            )
+            if self.i_noneq is not None:
+                grad[self.i_noneq] += d_neq
+            if self.i_snf is not None:
+                grad[self.i_snf] += d_snf
+            np.add.at(grad, self.i_ff[k], d_delta)
+        grad[self.i_osc] += g_osc[:4]
+        if self.i_density is not None:
+            grad[self.i_density] += g_osc[4]
 
 
 class Model:

@@ -55,3 +55,23 @@ def matvec_kernel(row0, ptr, values, n_rows, x):
             y[r] += values[t] * xj
             r += 1
     return y
+
+
+def rmatvec_numpy(matrix: BandedMatrix, y: np.ndarray) -> np.ndarray:
+    """x = Mᵀ y through the dense matrix (reference twin)."""
+    return matrix.dense().T @ y
+
+
+@kernel
+def rmatvec_kernel(row0, ptr, values, y):
+    """x = Mᵀ y for a column-banded M (the adjoint of :func:`matvec_kernel`)."""
+    n_cols = row0.shape[0]
+    x = np.zeros(n_cols)
+    for j in range(n_cols):
+        acc = 0.0
+        r = row0[j]
+        for t in range(ptr[j], ptr[j + 1]):
+            acc += values[t] * y[r]
+            r += 1
+        x[j] = acc
+    return x

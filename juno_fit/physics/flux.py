@@ -114,3 +114,24 @@ def core_flux_kernel(spec, neq, snf, fractions, scales, use_snf, c_neq, c_snf):
                 noneq += s * neq[i, e]
             out[r, e] = scales[r] * (eq * (1.0 + c_snf * use_snf[r] * snf[e]) + c_neq * noneq)
     return out
+
+
+def core_flux_adjoint(y, spec, neq, snf, fractions, scales, use_snf, c_neq, c_snf, energy_per_fission, nominal):
+    """Gradient contraction of the flux stage: for weights y (R, N) returns
+    (Σ y ∂Φ/∂c_NEQ, Σ y ∂Φ/∂c_SNF, Σ_j y_rj ∂Φ_rj/∂δ_ri as (R, 4)), where the fission fractions are
+    f_ri = nominal_ri (1 + δ_ri) = ``fractions`` and the scale P/(Σ f e)/(4πL²) follows them.
+
+    Φ_rj = scale_r [eq_rj (1 + c_SNF u_r snf_j) + c_NEQ neq_rj], eq = Σ_i f_ri S_ij,
+    neq = Σ_i f_ri S_ij C_ij, scale_r ∝ 1/Σ_i f_ri e_i.
+    """
+    eq = fractions @ spec
+    noneq = fractions @ (spec * neq)
+    boost = 1.0 + c_snf * use_snf[:, None] * snf[None, :]
+    flux = scales[:, None] * (eq * boost + c_neq * noneq)
+    ys = y * scales[:, None]
+    d_neq = float(np.sum(ys * noneq))
+    d_snf = float(np.sum(ys * eq * use_snf[:, None] * snf[None, :]))
+    # ∂Φ_rj/∂f_ri = scale_r S_ij (boost_rj + c_NEQ C_ij) − Φ_rj e_i / Σ_i f_ri e_i
+    d_f = (ys * boost) @ spec.T + c_neq * ys @ (spec * neq).T
+    d_f -= np.sum(y * flux, axis=1)[:, None] * energy_per_fission[None, :] / (fractions @ energy_per_fission)[:, None]
+    return d_neq, d_snf, d_f * nominal

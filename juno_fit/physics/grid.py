@@ -170,11 +170,20 @@ def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection)
     return BandedMatrix(row0, ptr, values, n_bins)
 
 
-def edep_bin_edges(xsec: CrossSection, e_min: float, e_max: float, width: float) -> np.ndarray:
-    """Fine deposited-energy bins of ``width`` MeV on a fixed lattice (multiples of ``width``)
-    covering every E_dep reachable from [e_min, e_max]."""
+def edep_bin_edges(
+    xsec: CrossSection, e_min: float, e_max: float, width: float, *, onset: float = 0.1, onset_width: float = 0.001
+) -> np.ndarray:
+    """Fine deposited-energy bins covering every E_dep reachable from E_ν in [e_min, e_max].
+
+    The grid starts at the lowest reachable E_dep (the kinematic minimum when e_min is the
+    threshold) with bins of ``onset_width`` over the first ``onset`` MeV, where the spectrum rises
+    steeply (∝ √(E − E_min)) and a uniform distribution inside a wide bin would misplace its events,
+    then continues on a lattice of multiples of ``width``.
+    """
     lo = float(xsec.edep(e_min, -1.0))
     hi = float(xsec.edep(e_max, 1.0))
-    k0 = int(np.floor(lo / width))
+    n_onset = max(round(onset / onset_width), 0)
+    fine = lo + onset_width * np.arange(n_onset + 1)
+    k0 = int(np.floor(fine[-1] / width)) + 1
     k1 = int(np.ceil(hi / width))
-    return width * np.arange(k0, k1 + 1)
+    return np.concatenate([fine, width * np.arange(k0, k1 + 1)])

@@ -5,16 +5,13 @@ Chain, for each fine deposited-energy bin [d_k, d_k+1] holding n_k events:
 1. nonlinearity and energy scale map its edges to visible energy, E_vis = s · E_dep · f(E_dep),
    f = f0 + Σ_i w_i (f_i − f0) (nominal LSNL curve plus pull curves with weights w_i ~ N(0, 1),
    "Daya Bay approach", PHYSICS.md §6.2), s the energy scale;
-2. the events are spread uniformly over the visible interval [v_k, v_k+1] (the fine bins are narrow
-   against the resolution) and smeared by a Gaussian of width σ(E) = E sqrt(a²/E + b² + c²/E²)
-   evaluated at the interval's centre;
-3. the fraction falling into each reconstructed bin is integrated exactly: for a uniform interval of
-   width w convolved with a Gaussian, the fraction below an edge e is
-
-       T(e) = σ/w [G((e − v_k)/σ) − G((e − v_k+1)/σ)],   G(x) = x Φ(x) + φ(x),
-
-   with Φ, φ the standard normal distribution and density (G' = Φ), and a bin receives
-   n_k [T(upper) − T(lower)].
+2. the events, spread uniformly over the visible interval [v_k, v_k+1] of width w_k, are smeared by
+   a Gaussian of width σ(E) = E sqrt(a²/E + b² + c²/E²) at the interval's centre c_k. The uniform
+   block convolved with the Gaussian is replaced by the Gaussian of equal mean and variance,
+   s_k² = σ(c_k)² + w_k²/12: the two differ only in the fourth cumulant, −w⁴/120, which changes bin
+   contents by about 1e-7 for 5 keV fine bins and σ ≥ 30 keV (benchmarks/accuracy_study.py);
+3. the fraction falling into each reconstructed bin [e_b, e_b+1] is Φ((e_b+1 − c_k)/s_k) −
+   Φ((e_b − c_k)/s_k), Φ the standard normal distribution.
 
 Events leaving the binned range are lost, as in the detector. The response conserves counts: a fine
 bin far inside the range puts exactly n_k into the reco bins (tested).
@@ -22,7 +19,8 @@ bin far inside the range puts exactly n_k into the reco bins (tested).
 These fractions form a column-banded response matrix R (physics/banded.py) that depends only on the
 detector parameters; the model rebuilds it when they move and otherwise applies it to each new
 spectrum as a cheap matrix–vector product. Kernel :func:`response_matrix_kernel` (Numba, window of
-±``nsigma`` σ) and its twin :func:`response_matrix_numpy` (dense, no window).
+±``nsigma`` s_k: beyond it the fraction is taken as 0 or 1, neglecting Φ(−nsigma)) and its twin
+:func:`response_matrix_numpy` (dense, no window).
 """
 
 from __future__ import annotations
@@ -63,32 +61,27 @@ def resolution_sigma(e_vis, a: float, b: float, c: float):
     return np.sqrt(a * a * e_vis + b * b * e_vis * e_vis + c * c)
 
 
-def _g_numpy(x):
-    return x * ndtr(x) + np.exp(-0.5 * x * x) * _INV_SQRT2PI
+def smearing_width(v_lo, v_hi, a, b, c):
+    """s = sqrt(σ(c)² + w²/12) of a fine bin with visible edges v_lo, v_hi (see module docstring)."""
+    vc = 0.5 * (v_lo + v_hi)
+    w = v_hi - v_lo
+    return np.sqrt(a * a * vc + b * b * vc * vc + c * c + w * w / 12.0)
 
 
 def response_matrix_numpy(v_edges, a, b, c, reco_edges):
     """Reference twin: the dense (n_reco × n_fine) matrix of fractions, all edges, no window."""
-    vl, vh = v_edges[:-1], v_edges[1:]
-    vc = 0.5 * (vl + vh)
-    w = vh - vl
-    sig = resolution_sigma(vc, a, b, c)[:, None]
-    e = reco_edges[None, :]
-    t = sig / w[:, None] * (_g_numpy((e - vl[:, None]) / sig) - _g_numpy((e - vh[:, None]) / sig))
+    vc = 0.5 * (v_edges[:-1] + v_edges[1:])
+    s = smearing_width(v_edges[:-1], v_edges[1:], a, b, c)
+    t = ndtr((reco_edges[None, :] - vc[:, None]) / s[:, None])
     return np.diff(t, axis=1).T
 
 
 @kernel
-def _g(x):
-    return x * 0.5 * math.erfc(-x * _INV_SQRT2) + math.exp(-0.5 * x * x) * _INV_SQRT2PI
-
-
-@kernel
-def _window(vl, vh, sig, reco_edges, nsigma):
-    """Edges [i0, i1) within ±nsigma σ of a fine bin and the reco bins [first, last] it reaches."""
+def _window(vc, s, reco_edges, nsigma):
+    """Edges [i0, i1) within ±nsigma s of a fine bin and the reco bins [first, last] it reaches."""
     n_edges = reco_edges.shape[0]
-    i0 = np.searchsorted(reco_edges, vl - nsigma * sig)
-    i1 = np.searchsorted(reco_edges, vh + nsigma * sig)
+    i0 = np.searchsorted(reco_edges, vc - nsigma * s)
+    i1 = np.searchsorted(reco_edges, vc + nsigma * s)
     first = max(i0, 1) - 1
     last = min(i1 - 1, n_edges - 2)
     return i0, i1, first, last
@@ -96,35 +89,119 @@ def _window(vl, vh, sig, reco_edges, nsigma):
 
 @kernel
 def response_matrix_kernel(v_edges, a, b, c, reco_edges, nsigma):
-    """Column-banded response matrix (row0, ptr, values) of :func:`response_matrix_numpy`: only reco
-    edges within ±nsigma σ of each fine bin are evaluated (T = 0 below, 1 above; the neglected tail
-    is Φ(−nsigma) of the fine bin's content)."""
+    """Column-banded response matrix (row0, ptr, values) of :func:`response_matrix_numpy`."""
     n_fine = v_edges.shape[0] - 1
     n_edges = reco_edges.shape[0]
     row0 = np.zeros(n_fine, dtype=np.int64)
     ptr = np.zeros(n_fine + 1, dtype=np.int64)
-    sigs = np.empty(n_fine)
+    centres = np.empty(n_fine)
+    widths = np.empty(n_fine)
     for k in range(n_fine):
         vc = 0.5 * (v_edges[k] + v_edges[k + 1])
-        sigs[k] = math.sqrt(a * a * vc + b * b * vc * vc + c * c)
-        _i0, _i1, first, last = _window(v_edges[k], v_edges[k + 1], sigs[k], reco_edges, nsigma)
+        w = v_edges[k + 1] - v_edges[k]
+        centres[k] = vc
+        widths[k] = math.sqrt(a * a * vc + b * b * vc * vc + c * c + w * w / 12.0)
+        _i0, _i1, first, last = _window(vc, widths[k], reco_edges, nsigma)
         row0[k] = first
         ptr[k + 1] = ptr[k] + max(last - first + 1, 0)
     values = np.zeros(ptr[n_fine])
     for k in range(n_fine):
-        vl = v_edges[k]
-        vh = v_edges[k + 1]
-        sig = sigs[k]
-        i0, i1, first, _last = _window(vl, vh, sig, reco_edges, nsigma)
+        vc = centres[k]
+        inv = 1.0 / widths[k]
+        i0, i1, first, _last = _window(vc, widths[k], reco_edges, nsigma)
         base = ptr[k] - first
-        scale = sig / (vh - vl)
         t_prev = 0.0
         for i in range(i0, i1):
-            e = reco_edges[i]
-            t = scale * (_g((e - vl) / sig) - _g((e - vh) / sig))
+            t = 0.5 * math.erfc(-(reco_edges[i] - vc) * inv * _INV_SQRT2)
             if i >= 1:
                 values[base + i - 1] += t - t_prev
             t_prev = t
         if 1 <= i1 <= n_edges - 1:
             values[base + i1 - 1] += 1.0 - t_prev
     return row0, ptr, values
+
+
+# --------------------------------------------------------------------------------------------------
+# Derivatives (for the exact gradient of the likelihood)
+# --------------------------------------------------------------------------------------------------
+
+
+def response_adjoint_numpy(v_edges, a, b, c, reco_edges, alpha, h):
+    """(D_c, D_s): for each fine bin k, Σ_b α_kb ∂R_bk/∂c_k and Σ_b α_kb ∂R_bk/∂s_k, where c_k and s_k
+    are the centre and smearing width of fine bin k and α_kb = Σ_m alpha[m, b] h[m, k] (several
+    spectra h with their reco-bin adjoints alpha). Twin of :func:`response_adjoint_kernel`.
+
+    With x = (e − c)/s and T = Φ(x): ∂T/∂c = −φ(x)/s, ∂T/∂s = −φ(x) x/s; R_bk = T(e_b+1) − T(e_b).
+    """
+    vc = 0.5 * (v_edges[:-1] + v_edges[1:])
+    s = smearing_width(v_edges[:-1], v_edges[1:], a, b, c)
+    x = (reco_edges[None, :] - vc[:, None]) / s[:, None]
+    phi = np.exp(-0.5 * x * x) * _INV_SQRT2PI
+    dt_dc = -phi / s[:, None]
+    dt_ds = -phi * x / s[:, None]
+    coef = np.einsum("mb,mk->kb", alpha, h)  # (n_fine, n_bins)
+    padded = np.concatenate([np.zeros((coef.shape[0], 1)), coef, np.zeros((coef.shape[0], 1))], axis=1)
+    edge_weight = padded[:, :-1] - padded[:, 1:]  # α_{below} − α_{above} at each edge
+    return np.sum(edge_weight * dt_dc, axis=1), np.sum(edge_weight * dt_ds, axis=1)
+
+
+@kernel
+def response_adjoint_kernel(v_edges, a, b, c, reco_edges, nsigma, alpha, h):
+    """Numba twin of :func:`response_adjoint_numpy`, with the same ±nsigma window as
+    :func:`response_matrix_kernel` (edges outside it have T = 0 or 1 and zero derivative)."""
+    n_fine = v_edges.shape[0] - 1
+    n_edges = reco_edges.shape[0]
+    n_bins = n_edges - 1
+    n_spec = h.shape[0]
+    d_c = np.zeros(n_fine)
+    d_s = np.zeros(n_fine)
+    for k in range(n_fine):
+        active = False
+        for m in range(n_spec):
+            if h[m, k] != 0.0:
+                active = True
+        if not active:
+            continue
+        vc = 0.5 * (v_edges[k] + v_edges[k + 1])
+        w = v_edges[k + 1] - v_edges[k]
+        s = math.sqrt(a * a * vc + b * b * vc * vc + c * c + w * w / 12.0)
+        i0, i1, _first, _last = _window(vc, s, reco_edges, nsigma)
+        acc_c = 0.0
+        acc_s = 0.0
+        for i in range(i0, i1):
+            below = 0.0
+            above = 0.0
+            for m in range(n_spec):
+                if i >= 1:
+                    below += alpha[m, i - 1] * h[m, k]
+                if i <= n_bins - 1:
+                    above += alpha[m, i] * h[m, k]
+            x = (reco_edges[i] - vc) / s
+            phi = math.exp(-0.5 * x * x) * _INV_SQRT2PI
+            weight = below - above
+            acc_c -= weight * phi / s
+            acc_s -= weight * phi * x / s
+        d_c[k] = acc_c
+        d_s[k] = acc_s
+    return d_c, d_s
+
+
+def detector_parameter_gradient(edep_edges, f0, dpulls, weights, escale, a, b, c, d_c, d_s):
+    """Chain (D_c, D_s) per fine bin to (∂/∂escale, ∂/∂pull_p..., ∂/∂a, ∂/∂b, ∂/∂c).
+
+    v_n = escale E_n f(E_n) at fine edge n; c_k = (v_k + v_k+1)/2, w_k = v_k+1 − v_k,
+    s_k² = a² c_k + b² c_k² + c² + w_k²/12.
+    """
+    v = visible_edges(edep_edges, f0, dpulls, weights, escale)
+    vc = 0.5 * (v[:-1] + v[1:])
+    w = v[1:] - v[:-1]
+    s = np.sqrt(a * a * vc + b * b * vc * vc + c * c + w * w / 12.0)
+    e_c = d_c + d_s * (a * a + 2.0 * b * b * vc) / (2.0 * s)
+    e_w = d_s * w / (12.0 * s)
+    dv = np.zeros(len(v))  # ∂S/∂v_n
+    dv[1:] += 0.5 * e_c + e_w
+    dv[:-1] += 0.5 * e_c - e_w
+    grad_escale = float(np.dot(dv, edep_edges * (f0 + (weights @ dpulls if len(weights) else 0.0))))
+    grad_pulls = escale * (dpulls * edep_edges[None, :]) @ dv if len(weights) else np.zeros(0)
+    grad_abc = np.array([np.dot(d_s, a * vc / s), np.dot(d_s, b * vc * vc / s), np.dot(d_s, c / s)])
+    return grad_escale, grad_pulls, grad_abc
