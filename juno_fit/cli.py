@@ -64,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_precision)
+
+    p = sub.add_parser("bench", help="time kernels, model evaluations, gradient and fits side by side")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--no-starts", action="store_true", help="skip the cold/warm start runs")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.json",
+        help="also write the report here (default: benchmarks/results/ in a checkout)",
+    )
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -87,10 +98,10 @@ def _prediction_summary(model, pred, det_model) -> dict:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .model import Model
+    from .likelihood import warm_model
 
     config = load_config(args.config, exposure=args.exposure)
-    model = Model(config)
+    model = warm_model(config)
     preds = model.predict(cores=True)
     summaries = {p.detector: _prediction_summary(model, p, d) for p, d in zip(preds, model.detectors, strict=True)}
     if args.plot:
@@ -134,10 +145,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .config import load_config
     from .datasets import asimov, pseudo_experiment
     from .io import write_dataset
-    from .model import Model
+    from .likelihood import warm_model
 
     config = load_config(args.config, exposure=args.exposure)
-    model = Model(config)
+    model = warm_model(config)
     if args.toy is None:
         if args.throw_nuisances:
             raise JunoFitError("--throw-nuisances needs --toy K (the Asimov data set has no fluctuations)")
@@ -184,13 +195,12 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from .datasets import asimov
     from .fit import fit
     from .io import read_dataset, write_result
-    from .likelihood import Likelihood
-    from .model import Model
+    from .likelihood import Likelihood, warm_model
 
     config = load_config(args.config, exposure=args.exposure)
     if args.output and not args.force and Path(args.output).exists():
         raise JunoFitError(f"{args.output}: exists; pass --force to overwrite")
-    model = Model(config)
+    model = warm_model(config)
     if args.data:
         dataset = read_dataset(args.data, model)
         source = str(args.data)
@@ -223,6 +233,26 @@ def cmd_precision(args: argparse.Namespace) -> int:
     for exposure, row in table.items():
         cells = "".join(f"{100 * row[n]['rel']:>13.3f}% ({100 * row[n]['rel_stat']:6.3f}%)" for n in names)
         print(f"  {exposure:<10}{cells}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from .bench import format_report, run
+    from .io import atomic_output
+
+    report = run(progress=lambda msg: print(msg, file=sys.stderr, flush=True), starts=not args.no_starts)
+    output = args.output
+    if output is None:
+        results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+        if results.is_dir():
+            output = str(results / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json")
+    if output:
+        with atomic_output(output) as tmp:
+            tmp.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {output}", file=sys.stderr)
+    print(json.dumps(report) if args.json else format_report(report))
     return 0
 
 

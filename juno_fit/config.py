@@ -230,6 +230,7 @@ class Fit:
     systematics: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(SYSTEMATICS, True))
     minos: bool = True
     retries: int = 3
+    constraints: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, σ)
 
 
 @dataclass(frozen=True)
@@ -906,10 +907,23 @@ def _fit(t: _Table, st: _Table) -> Fit:
     retries = t.get("retries", int, 3)
     if not 0 <= retries <= 50:
         t.fail("retries", f"must be in [0, 50], got {retries}")
+    constraints: dict[str, tuple[float, float]] = {}
+    if t.has("constraints"):
+        ct = t.table("constraints")
+        for name in ct.data:
+            if name not in OSCILLATION_PARAMETERS:
+                ct.fail(name, f"unknown oscillation parameter (accepted: {', '.join(OSCILLATION_PARAMETERS)})")
+            pair = ct.get(name, list)
+            if not (len(pair) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
+                ct.fail(name, "must be [mean, sigma] of an external Gaussian constraint")
+            if not pair[1] > 0:
+                ct.fail(name, f"sigma must be positive, got {pair[1]}")
+            constraints[name] = (float(pair[0]), float(pair[1]))
+        ct.finish()
     t.finish()
     systematics = {name: st.get(name, bool, True) for name in SYSTEMATICS}
     st.finish()
-    return Fit(statistic, tuple(free), systematics, minos, retries)
+    return Fit(statistic, tuple(free), systematics, minos, retries, constraints)
 
 
 def _numerics(t: _Table) -> Numerics:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from . import __version__
+from .config import OSCILLATION_PARAMETERS
 from .likelihood import Likelihood
 from .model import Model
 
@@ -65,7 +66,9 @@ def throw_parameters(model: Model, rng: np.random.Generator, theta: np.ndarray |
     params = model.parameters
     theta = params.values() if theta is None else np.array(theta, dtype=float)
     for p in params:
-        if p.fixed or p.error is None or params.in_block(p.name):
+        # the true oscillation parameters are not thrown (an external constraint on one is a prior
+        # on the fit, not a nuisance of the data)
+        if p.fixed or p.error is None or params.in_block(p.name) or p.name in OSCILLATION_PARAMETERS:
             continue
         lo, hi = (-np.inf if p.limits[0] is None else p.limits[0]), (np.inf if p.limits[1] is None else p.limits[1])
         for _ in range(100):

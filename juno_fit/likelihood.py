@@ -260,7 +260,7 @@ class Likelihood:
         params = model.parameters
         independent = [p for p in params if not p.fixed and p.error is not None and not params.in_block(p.name)]
         self.pull_index = np.array([params.index(p.name) for p in independent], dtype=np.int64)
-        self.pull_mean = np.array([p.value for p in independent], dtype=float)
+        self.pull_mean = np.array([p.centre for p in independent], dtype=float)
         self.pull_sigma = np.array([p.error for p in independent], dtype=float)
         sizes = {len(b.names) for b in params.blocks}
         if len(sizes) > 1:
@@ -419,3 +419,16 @@ class Likelihood:
         params = self.model.parameters
         unconstrained = [p for p in params if not p.fixed and p.error is None and not params.in_block(p.name)]
         return self.n_bins - len(unconstrained)
+
+
+def warm_model(config, *, backend: str = "numba") -> Model:
+    """Build the model of a config and run its statistic and gradient once, under the compile lock,
+    so that concurrent processes compile each kernel once and then share the on-disk cache
+    (juno_fit/_numba.py)."""
+    from ._numba import compile_lock
+
+    with compile_lock():
+        model = Model(config, backend=backend)
+        theta = model.parameters.values()
+        Likelihood(model, model.expected(theta)).value_and_grad(theta)
+    return model

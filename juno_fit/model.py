@@ -80,18 +80,19 @@ def build_parameters(config: Config) -> ParameterSet:
         """Gaussian prior of width sigma when the systematic is on and has a size, else fixed."""
         return {"error": sigma} if on[switch] and sigma > 0 else {"fixed": True}
 
-    params = [
-        Parameter(
-            "sin2_theta12", osc.sin2_theta12, limits=(0.0, 1.0), fixed="sin2_theta12" not in free, description="sin²θ12"
-        ),
-        Parameter(
-            "sin2_theta13", osc.sin2_theta13, limits=(0.0, 1.0), fixed="sin2_theta13" not in free, description="sin²θ13"
-        ),
-        Parameter("dm2_21", osc.dm2_21, limits=(0.0, None), fixed="dm2_21" not in free, description="Δm²21 [eV²]"),
-        Parameter(
-            "dm2_31", osc.dm2_31, fixed="dm2_31" not in free, description="Δm²31 [eV²] (negative: inverted ordering)"
-        ),
-    ]
+    descriptions = {
+        "sin2_theta12": ("sin²θ12", (0.0, 1.0)),
+        "sin2_theta13": ("sin²θ13", (0.0, 1.0)),
+        "dm2_21": ("Δm²21 [eV²]", (0.0, None)),
+        "dm2_31": ("Δm²31 [eV²] (negative: inverted ordering)", (None, None)),
+    }
+    params = []
+    for name, (text, limits) in descriptions.items():
+        constraint = config.fit.constraints.get(name)  # an external measurement: Gaussian prior
+        prior_terms = {"error": constraint[1], "prior_mean": constraint[0]} if constraint else {}
+        params.append(
+            Parameter(name, getattr(osc, name), limits=limits, fixed=name not in free, description=text, **prior_terms)
+        )
     blocks: list[CorrelatedBlock] = []
     if osc.matter != "vacuum":
         params.append(

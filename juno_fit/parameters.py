@@ -38,6 +38,12 @@ class Parameter:
     limits: tuple[float | None, float | None] = (None, None)
     fixed: bool = False
     description: str = ""
+    prior_mean: float | None = None  # centre of the Gaussian prior when it is not the nominal value
+
+    @property
+    def centre(self) -> float:
+        """Centre of the prior: ``prior_mean`` if given (an external measurement), else ``value``."""
+        return self.value if self.prior_mean is None else self.prior_mean
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from .config import SYSTEMATICS, load_config
 from .datasets import asimov
 from .fit import fit
-from .likelihood import Likelihood
-from .model import Model
+from .likelihood import Likelihood, warm_model
 
 
 def precision(config_name: str, exposures: list[str], progress: Callable[[str], None] | None = None) -> dict:
@@ -30,7 +29,7 @@ def precision(config_name: str, exposures: list[str], progress: Callable[[str], 
         for label, cfg in (("rel", config), ("rel_stat", stat_config)):
             if progress:
                 progress(f"{exposure}: {'stat+syst' if label == 'rel' else 'stat only'} fit ...")
-            model = Model(cfg)
+            model = warm_model(cfg)
             result = fit(Likelihood(model, asimov(model).arrays(model)), minos=[], seed=cfg.seed)
             if not result.valid:
                 raise RuntimeError(f"{exposure}: the Asimov fit did not converge ({'; '.join(result.messages)})")

@@ -719,3 +719,14 @@ def test_unknown_site_lists_only_sites(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "juno_site" in err
     assert "huber_mueller" not in err
+
+
+def test_fit_constraints_are_validated(tmp_path, capsys):
+    path = _write_config(tmp_path, replace=(("[fit]\n", "[fit]\nconstraints = { sin2_theta99 = [0.02, 0.001] }\n"),))
+    assert main(["predict", path]) == 2
+    err = capsys.readouterr().err
+    assert "fit.constraints.sin2_theta99" in err
+    assert "accepted" in err
+    path = _write_config(tmp_path, replace=(("[fit]\n", "[fit]\nconstraints = { sin2_theta13 = [0.02, -1.0] }\n"),))
+    assert main(["predict", path]) == 2
+    assert "sigma must be positive" in capsys.readouterr().err
