@@ -52,19 +52,23 @@ def spectrum(config, *, formula: str = "gaussian", **numerics) -> tuple[np.ndarr
 
 def study() -> str:
     config = load_config("juno_nominal")
-    ref, n_fine, n_nodes = spectrum(config, edep_bin=0.0005, edep_onset=0.0, panel_phase=0.25)
+    ref, n_fine, n_nodes = spectrum(
+        config, edep_bin=0.0005, edep_onset=0.0, edep_scale_energy=0.0, panel_phase=0.25, panel_nodes=4
+    )
     judged = ref > 1e-3 * ref.max()
     rows = [
         ("reference", "0.5 keV bins, 0.25 rad panels", ref, n_fine, n_nodes),
     ]
     variants = [
-        ("default", "5 keV bins, 1 keV over the first 100 keV, 2 rad panels", {}),
-        ("no onset refinement", "5 keV bins everywhere", {"edep_onset": 0.0}),
-        ("10 keV bins", "with the 1 keV onset bins", {"edep_bin": 0.01}),
-        ("2.5 keV bins", "with the 1 keV onset bins", {"edep_bin": 0.0025}),
+        ("default", "1 keV over the first 100 keV, 5 keV to 3 MeV, ∝ E above (≤ 20 keV); 2 rad panels, 3 nodes", {}),
+        ("no onset refinement", "default without the 1 keV onset bins", {"edep_onset": 0.0}),
+        ("constant 5 keV", "5 keV bins above the onset at every energy", {"edep_scale_energy": 0.0}),
+        ("constant 10 keV", "10 keV bins above the onset", {"edep_bin": 0.01, "edep_scale_energy": 0.0}),
+        ("width ∝ E above 2 MeV", "5 keV up to 2 MeV, growing ∝ E, at most 20 keV", {"edep_scale_energy": 2.0}),
+        ("2.5 keV base", "2.5 keV up to 3 MeV, growing ∝ E", {"edep_bin": 0.0025}),
         ("1 rad panels", "E_ν panels twice as fine", {"panel_phase": 1.0}),
         ("3 rad panels", "E_ν panels 1.5 times coarser", {"panel_phase": 3.0}),
-        ("3 nodes per panel", "Gauss–Legendre order 3", {"panel_nodes": 3}),
+        ("4 nodes per panel", "Gauss–Legendre order 4", {"panel_nodes": 4}),
     ]
     for name, what, kw in variants:
         counts, nf, nn = spectrum(config, **kw)

@@ -118,8 +118,8 @@ def kernel_benchmarks(model, lik) -> list[dict]:
         ("IBD fold (flux x sigma)", lambda: g.fold @ nodes, lambda: banded.matvec_numpy(g.fold, nodes)),
         (
             "response matrix build",
-            lambda: response.response_matrix_kernel(v, *res, det.reco_edges, 6.0),
-            lambda: response.response_matrix_numpy(v, *res, det.reco_edges),
+            lambda: response.response_matrix_kernel(v, *res, det.reco_edges, 5.0),
+            lambda: response.response_matrix_numpy(v, *res, det.reco_edges, 5.0),
         ),
         ("response fold (R h)", lambda: rmat @ h, lambda: banded.matvec_numpy(rmat, h)),
         ("statistic: Poisson", lambda: poisson_kernel(n, mu, var), lambda: poisson_numpy(n, mu, var)),
@@ -136,8 +136,8 @@ def kernel_benchmarks(model, lik) -> list[dict]:
         ),
         (
             "response adjoint",
-            lambda: response.response_adjoint_kernel(v, *res, det.reco_edges, 6.0, alpha, spectra),
-            lambda: response.response_adjoint_numpy(v, *res, det.reco_edges, alpha, spectra),
+            lambda: response.response_adjoint_kernel(v, *res, det.reco_edges, 5.0, alpha, spectra),
+            lambda: response.response_adjoint_numpy(v, *res, det.reco_edges, 5.0, alpha, spectra),
         ),
     ]
     out = []

@@ -195,6 +195,8 @@ class Numerics:
     edep_bin: float  # MeV, width of the fine deposited-energy bins
     edep_onset: float  # MeV above the kinematic minimum covered by narrower bins
     edep_onset_bin: float  # MeV, their width
+    edep_scale_energy: float  # MeV above which the fine-bin width grows ∝ E (0: constant width)
+    edep_bin_max: float  # MeV, widest fine bin
     panel_nodes: int  # Gauss–Legendre nodes per antineutrino-energy panel
     panel_phase: float  # rad, largest advance of the fastest oscillation phase 2Δ31 per panel
     panel_max: float  # MeV, widest panel
@@ -932,7 +934,9 @@ def _numerics(t: _Table) -> Numerics:
         edep_bin=t.number("edep_bin", 0.005, lo=1e-4, hi=0.1),
         edep_onset=t.number("edep_onset", 0.1, lo=0.0, hi=2.0),
         edep_onset_bin=t.number("edep_onset_bin", 0.001, lo=1e-5, hi=0.1),
-        panel_nodes=int(t.number("panel_nodes", 4, lo=2, hi=12)),
+        edep_scale_energy=t.number("edep_scale_energy", 3.0, lo=0.0, hi=20.0),
+        edep_bin_max=t.number("edep_bin_max", 0.02, lo=1e-4, hi=0.2),
+        panel_nodes=int(t.number("panel_nodes", 3, lo=2, hi=12)),
         panel_phase=t.number("panel_phase", 2.0, lo=0.01, hi=3.0),
         panel_max=t.number("panel_max", 0.1, lo=0.001, hi=1.0),
         dm2_max=t.number("dm2_max", 3.0e-3, lo=1e-5, hi=1.0),

@@ -263,6 +263,7 @@ def fit(
         nfev += m.nfcn
     merrors: dict[str, tuple[float, float] | None] = {}
     if minos and m.valid:
+        m.strategy = max(strategy, 1)  # MINOS' own minimisations need the strategy-1 error matrix updates
         for name in minos:
             try:
                 m.minos(name)

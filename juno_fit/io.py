@@ -166,8 +166,8 @@ def write_result(
         f["parameters/values"] = np.array([result.values[n] for n in names])
         f["parameters/errors"] = np.array([result.errors[n] for n in names])
         f["parameters/free"] = np.array([n in result.free for n in names])
-        lo = [result.minos[n][0] if n in result.minos else np.nan for n in names]
-        hi = [result.minos[n][1] if n in result.minos else np.nan for n in names]
+        lo = [result.minos[n][0] if result.minos.get(n) else np.nan for n in names]
+        hi = [result.minos[n][1] if result.minos.get(n) else np.nan for n in names]
         f["parameters/minos_lower"] = np.array(lo)
         f["parameters/minos_upper"] = np.array(hi)
         f["covariance/names"] = _strings(result.free)

@@ -160,6 +160,8 @@ def main() -> int:
         print(file=sys.stderr)
     rows = [done[k] for k in sorted(done) if k < args.n]
     mode = "global Δm²31 search" if args.global_search else "fits from the truth"
+    if args.throw_nuisances:
+        mode = "nuisances thrown from their priors, " + mode
     text = summary(rows, f"Pull study: {args.config}, {args.exposure}, {len(rows)} Poisson pseudo-experiments, {mode}")
     out.with_suffix(".md").write_text(text)
     sys.stdout.write(text)

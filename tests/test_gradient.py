@@ -138,6 +138,6 @@ def test_response_adjoint_kernel_matches_twin():
     alpha = rng.normal(size=(2, len(reco) - 1))
     h = rng.random((2, len(fine) - 1))
     got = resp.response_adjoint_kernel(v, 0.0261, 0.0082, 0.0123, reco, 7.0, alpha, h)
-    ref = resp.response_adjoint_numpy(v, 0.0261, 0.0082, 0.0123, reco, alpha, h)
+    ref = resp.response_adjoint_numpy(v, 0.0261, 0.0082, 0.0123, reco, 7.0, alpha, h)
     for a, b in zip(got, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9 * np.abs(b).max())

@@ -23,27 +23,27 @@ def _fold(h, v_edges, reco=RECO):
 
 
 def test_kernel_matches_twin():
-    # banded matrix with a ±7σ window against the dense matrix with every edge: the window neglects
-    # Φ(−7) = 1.3e-12 of each column
+    # banded matrix (window ±7σ) against the dense twin with the same clamped Φ: they differ by the
+    # kernel's Φ table only, exact to 5.3e-12 (two edges per entry)
     v = FINE * (1.0 + 0.03 * np.tanh(FINE - 3))
-    np.testing.assert_allclose(_matrix(v).dense(), resp.response_matrix_numpy(v, *RES, RECO), rtol=0, atol=2e-12)
+    np.testing.assert_allclose(_matrix(v).dense(), resp.response_matrix_numpy(v, *RES, RECO, 7.0), rtol=0, atol=1.2e-11)
     rng = np.random.default_rng(1)
     h = rng.random(len(FINE) - 1)
-    np.testing.assert_allclose(_fold(h, v), resp.response_matrix_numpy(v, *RES, RECO) @ h, rtol=1e-10)
+    np.testing.assert_allclose(_fold(h, v), resp.response_matrix_numpy(v, *RES, RECO, 7.0) @ h, rtol=1e-10)
 
 
 @pytest.mark.parametrize("energy", [1.5, 3.0, 5.0, 7.0])
 def test_line_conserves_counts_with_right_mean_and_width(energy):
     # Must show: a fine-grid delta at E lands in reco bins with the right mean and width.
-    # One fine bin of 5 keV at E holds 1000 events: every event lands in the binned range (8σ away
-    # from its ends), so the sum is 1000 to rounding; the mean is E to 0.2 keV (bin-centre estimate
+    # One fine bin of 5 keV at E holds 1000 events, far from the ends of the binned range: the sum is
+    # 1000 less the clamped tails 2Φ(−7) = 2.6e-12 (tolerance 3e-12); the mean is E to 0.2 keV (bin-centre estimate
     # with 20 keV bins, symmetric around a line) and the width is σ(E) after removing the two
     # uniform-bin variances (20 keV and 5 keV widths / √12), to 1 %.
     k = np.searchsorted(FINE, energy) - 1
     h = np.zeros(len(FINE) - 1)
     h[k] = 1000.0
     out = _fold(h, FINE)
-    assert out.sum() == pytest.approx(1000.0, rel=1e-12)
+    assert out.sum() == pytest.approx(1000.0, rel=3e-12)
     fine = RECO[1:-4]
     centres = 0.5 * (fine[1:] + fine[:-1])
     counts = out[1 : len(centres) + 1]
@@ -65,6 +65,14 @@ def test_events_outside_the_range_are_lost():
     kept = norm.cdf((12.0 - centre) / resp.resolution_sigma(centre, *RES))
     assert _fold(h, FINE).sum() == pytest.approx(10.0 * kept, rel=1e-3)
     assert kept < 0.1
+
+
+def test_normal_cdf_table():
+    # the kernel's Φ: cubic Hermite table, error bound h⁴ max|Φ⁗|/384 ≈ 5e-12 for h = 1/128
+    from scipy.special import ndtr
+
+    x = np.linspace(-10.0, 10.0, 100_001)
+    assert np.max(np.abs(resp.normal_cdf(x) - ndtr(x))) < 6e-12
 
 
 def test_resolution_convention():

@@ -171,19 +171,32 @@ def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection)
 
 
 def edep_bin_edges(
-    xsec: CrossSection, e_min: float, e_max: float, width: float, *, onset: float = 0.1, onset_width: float = 0.001
+    xsec: CrossSection,
+    e_min: float,
+    e_max: float,
+    width: float,
+    *,
+    onset: float = 0.1,
+    onset_width: float = 0.001,
+    scale_energy: float = 0.0,
+    max_width: float | None = None,
 ) -> np.ndarray:
     """Fine deposited-energy bins covering every E_dep reachable from E_ν in [e_min, e_max].
 
     The grid starts at the lowest reachable E_dep (the kinematic minimum when e_min is the
     threshold) with bins of ``onset_width`` over the first ``onset`` MeV, where the spectrum rises
-    steeply (∝ √(E − E_min)) and a uniform distribution inside a wide bin would misplace its events,
-    then continues on a lattice of multiples of ``width``.
+    steeply (∝ √(E − E_min)) and a uniform distribution inside a wide bin would misplace its events.
+    Then the width is ``width``, growing in proportion to E above ``scale_energy`` (if > 0) up to
+    ``max_width``: the resolution and the period of the fast oscillation both grow with energy, so the
+    same accuracy needs fewer bins there (benchmarks/accuracy_study.py).
     """
     lo = float(xsec.edep(e_min, -1.0))
     hi = float(xsec.edep(e_max, 1.0))
     n_onset = max(round(onset / onset_width), 0)
-    fine = lo + onset_width * np.arange(n_onset + 1)
-    k0 = int(np.floor(fine[-1] / width)) + 1
-    k1 = int(np.ceil(hi / width))
-    return np.concatenate([fine, width * np.arange(k0, k1 + 1)])
+    edges = list(lo + onset_width * np.arange(n_onset + 1))
+    widest = width if max_width is None else max(max_width, width)
+    while edges[-1] < hi:
+        e = edges[-1]
+        w = width if scale_energy <= 0 else min(widest, width * max(1.0, e / scale_energy))
+        edges.append(e + w)
+    return np.array(edges)

@@ -98,14 +98,17 @@ def pee_vacuum_kernel(enu, baselines, s12sq, s13sq, dm21, dm31):
     amp31 = sin2_2t13 * c12sq
     amp32 = sin2_2t13 * s12sq
     amp21 = c13sq * c13sq * sin2_2t12
-    dm32 = dm31 - dm21
     for r in range(n_l):
         scale = OSC_PHASE * baselines[r]
         for i in range(n_e):
             phase = scale / enu[i]
-            s21 = np.sin(dm21 * phase)
-            s31 = np.sin(dm31 * phase)
-            s32 = np.sin(dm32 * phase)
+            p21 = dm21 * phase
+            p31 = dm31 * phase
+            s21 = np.sin(p21)
+            c21 = np.cos(p21)
+            s31 = np.sin(p31)
+            c31 = np.cos(p31)
+            s32 = s31 * c21 - c31 * s21  # sin(Δ31 − Δ21)
             out[r, i] = 1.0 - amp31 * s31 * s31 - amp32 * s32 * s32 - amp21 * s21 * s21
     return out
 
@@ -134,8 +137,7 @@ def pee_knp_kernel(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_f
     c13sq = 1.0 - s13sq
     cos2t12 = c12sq - s12sq
     s12c12 = s12sq * c12sq
-    dm32 = dm31 - dm21
-    dmee = c12sq * dm31 + s12sq * dm32
+    dmee = dm31 - s12sq * dm21  # c12² Δm²31 + s12² Δm²32
     a_coef = -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction
     for i in range(n_e):
         e = enu[i]
@@ -145,7 +147,6 @@ def pee_knp_kernel(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_f
         dm21m = dm21 * (1.0 - cos2t12 * x + 2.0 * s12c12 * x * x)
         s13m = s13sq + 2.0 * s13sq * c13sq * a / dmee
         dm31m = dm31 - a * ((c12sq * c13sq - s13sq) - s12c12 * c13sq * x)
-        dm32m = dm32 - a * ((s12sq * c13sq - s13sq) + s12c12 * c13sq * x)
         c12m = 1.0 - s12m
         c13m = 1.0 - s13m
         amp31 = 4.0 * s13m * c13m * c12m
@@ -153,9 +154,14 @@ def pee_knp_kernel(enu, baselines, s12sq, s13sq, dm21, dm31, density, electron_f
         amp21 = c13m * c13m * 4.0 * s12m * c12m
         for r in range(n_l):
             phase = OSC_PHASE * baselines[r] / e
-            s21 = np.sin(dm21m * phase)
-            s31 = np.sin(dm31m * phase)
-            s32 = np.sin(dm32m * phase)
+            p21 = dm21m * phase
+            p31 = dm31m * phase
+            s21 = np.sin(p21)
+            c21 = np.cos(p21)
+            s31 = np.sin(p31)
+            c31 = np.cos(p31)
+            # Δ32ᵐ = Δ31ᵐ − Δ21ᵐ identically (see knp_effective_numpy): sin Δ32 by angle subtraction
+            s32 = s31 * c21 - c31 * s21
             out[r, i] = 1.0 - amp31 * s31 * s31 - amp32 * s32 * s32 - amp21 * s21 * s21
     return out
 
