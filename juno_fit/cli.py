@@ -168,8 +168,9 @@ def _print_fit(result, model, title: str) -> None:
     params = model.parameters
     print(title)
     status = "valid" if result.valid else "NOT VALID"
+    shown = round(result.fval, 4) + 0.0  # no "-0.0000" for a minimum a rounding error below zero
     print(
-        f"{result.statistic}: {result.fval:.4f} for {result.ndof} degrees of freedom; minimum {status}; "
+        f"{result.statistic}: {shown:.4f} for {result.ndof} degrees of freedom; minimum {status}; "
         f"{result.nfev} evaluations in {result.attempts} attempt(s)"
     )
     for msg in result.messages:
