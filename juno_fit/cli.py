@@ -51,7 +51,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing result file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--no-minos", action="store_true", help="skip MINOS (HESSE errors only)")
+    p.add_argument("--plot", metavar="FILE", help="data, stacked best fit and residuals (PNG or PDF)")
+    p.add_argument("--plot-pulls", metavar="FILE", help="nuisance pulls")
+    p.add_argument("--plot-correlation", metavar="FILE", help="correlation matrix of the free parameters")
     p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("scan", help="Δχ² profile of one parameter (every other parameter re-minimised)")
+    _add_config(p)
+    p.add_argument("--param", required=True, metavar="NAME", help="parameter to scan, e.g. dm2_31")
+    p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), help="scan range (default ±4σ)")
+    p.add_argument("--points", type=int, default=41, metavar="N", help="scan points (default 41)")
+    p.add_argument("--data", metavar="FILE.h5", help="data set (default: the config's Asimov data)")
+    p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("contour", help="2D Δχ² contours on a profiled grid")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="one or more configs (overlaid)")
+    p.add_argument("--params", nargs=2, required=True, metavar=("A", "B"), help="the two parameters")
+    p.add_argument("--exposure", action="append", help="exposure(s) to overlay (default: each config's own)")
+    p.add_argument("--points", type=int, default=25, metavar="N", help="grid points per axis (default 25)")
+    p.add_argument("--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A (default ±4.5σ)")
+    p.add_argument("--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B (default ±4.5σ)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the grid (default: cores)")
+    p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
+    p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_contour)
+
+    p = sub.add_parser("nmo", help="mass-ordering sensitivity on Asimov data (both orderings fitted)")
+    p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
+    p.add_argument("--exposure", action="append", help='exposure(s), e.g. "1y" (default: the config\'s)')
+    p.add_argument("--vacuum", action="store_true", help="also compute it with the matter effect switched off")
+    p.add_argument("--plot", metavar="FILE", help="√Δχ² versus exposure (PNG or PDF)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_nmo)
 
     p = sub.add_parser("precision", help="relative 1σ precision of the oscillation parameters per exposure")
     p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
@@ -214,11 +248,257 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.output:
         write_result(result, args.output, config_text=config.text, data_source=source, force=args.force)
         print(f"wrote {args.output}", file=sys.stderr)
+    _fit_plots(args, model, result, dataset.arrays(model), config)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         _print_fit(result, model, f"{config.name}: fit to {source}")
     return 0 if result.valid else 1
+
+
+def _fit_plots(args, model, result, data, config) -> None:
+    import numpy as np
+
+    from . import plots
+
+    theta = np.array([result.values[n] for n in model.parameters.names])
+    if args.plot:
+        for k, pred in enumerate(model.predict(theta)):
+            path = args.plot if len(model.detectors) == 1 else _suffixed(args.plot, pred.detector)
+            plots.plot_fit_spectrum(pred, data[k], path, title=f"{config.name}: best fit")
+            print(f"wrote {path}", file=sys.stderr)
+    if args.plot_pulls and result.pulls:
+        plots.plot_pulls(result.pulls, args.plot_pulls, title=f"{config.name}: nuisance pulls")
+        print(f"wrote {args.plot_pulls}", file=sys.stderr)
+    if args.plot_correlation and result.covariance.size:
+        plots.plot_correlation(
+            result.free, result.covariance, args.plot_correlation, title=f"{config.name}: correlations"
+        )
+        print(f"wrote {args.plot_correlation}", file=sys.stderr)
+
+
+def _likelihood_for(config, data_file):
+    from .datasets import asimov
+    from .io import read_dataset
+    from .likelihood import Likelihood, warm_model
+
+    model = warm_model(config)
+    dataset = read_dataset(data_file, model) if data_file else asimov(model)
+    return Likelihood(model, dataset.arrays(model))
+
+
+def _check_param(model, name: str) -> None:
+    if name not in model.parameters:
+        raise JunoFitError(f"--param: unknown parameter {name!r} (accepted: {', '.join(model.parameters.names)})")
+    if model.parameters[name].fixed:
+        raise JunoFitError(f"--param: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
+
+
+def _progress(label: str):
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    import time
+
+    import numpy as np
+
+    from .config import load_config
+    from .fit import SIGMA_LEVELS_1D, crossings, fit, profile_scan
+
+    config = load_config(args.config, exposure=args.exposure)
+    if args.points < 3:
+        raise JunoFitError(f"--points: need at least 3, got {args.points}")
+    lik = _likelihood_for(config, args.data)
+    _check_param(lik.model, args.param)
+    best = fit(lik, minos=[])
+    if args.range:
+        lo, hi = args.range
+        if not lo < hi:
+            raise JunoFitError(f"--range: LO must be below HI, got {lo} {hi}")
+    else:
+        centre, error = best.values[args.param], best.errors[args.param]
+        lo, hi = centre - 4 * error, centre + 4 * error
+    start = time.perf_counter()
+    points, best = profile_scan(
+        lik, args.param, np.linspace(lo, hi, args.points), best=best, progress=_progress(f"scan {args.param}")
+    )
+    x = np.array([p.value for p in points])
+    fmin = min(best.fval, min(p.fval for p in points))
+    dchi2 = np.array([p.fval for p in points]) - fmin
+    intervals = {key: list(crossings(x, dchi2, level)) for key, level in SIGMA_LEVELS_1D.items()}
+    failed = [p.value for p in points if not p.valid]
+    retries = sum(p.attempts - 1 for p in points)
+    elapsed = time.perf_counter() - start
+    if args.plot:
+        from .plots import plot_profile
+
+        plot_profile(args.param, x, dchi2, args.plot, intervals=intervals, title=f"{config.name}")
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "param": args.param,
+                    "points": [[float(a), float(b)] for a, b in zip(x, dchi2, strict=True)],
+                    "intervals": intervals,
+                    "best": best.values[args.param],
+                    "failed_points": failed,
+                    "retries": retries,
+                    "seconds": elapsed,
+                }
+            )
+        )
+        return 0
+    print(
+        f"{config.name}: profile of {args.param}, {len(x)} points in {elapsed:.1f} s, "
+        f"{len(failed)} failed, {retries} retries"
+    )
+    print(f"  best fit {best.values[args.param]:.6g} ± {best.errors[args.param]:.3g} (HESSE)")
+    for key, (lo_k, hi_k) in intervals.items():
+        text = f"[{lo_k:.6g}, {hi_k:.6g}]" if lo_k is not None and hi_k is not None else "outside the scan range"
+        print(f"  {key}σ (Δχ² = {SIGMA_LEVELS_1D[key]:g}): {text}")
+    return 0 if not failed else 1
+
+
+def cmd_contour(args: argparse.Namespace) -> int:
+    import time
+
+    import numpy as np
+
+    from .config import load_config
+    from .fit import SIGMA_LEVELS_2D, contour_lines, fit, minuit_contour, profile_grid
+
+    a, b = args.params
+    if args.points < 5:
+        raise JunoFitError(f"--points: need at least 5, got {args.points}")
+    sets, report = [], []
+    for name in args.configs:
+        for exposure in args.exposure or [None]:
+            config = load_config(name, exposure=exposure)
+            lik = _likelihood_for(config, None)
+            for param in (a, b):
+                _check_param(lik.model, param)
+            best = fit(lik, minos=[])
+            ranges = []
+            for param, given in ((a, args.range_a), (b, args.range_b)):
+                v, e = best.values[param], best.errors[param]
+                ranges.append(given if given else (v - 4.5 * e, v + 4.5 * e))
+            xs = np.linspace(*ranges[0], args.points)
+            ys = np.linspace(*ranges[1], args.points)
+            label = config.name + (f" {exposure}" if exposure else "")
+            start = time.perf_counter()
+            grid = profile_grid(
+                lik, (a, b), xs, ys, best=best, workers=args.workers, progress=_progress(f"grid {label}")
+            )
+            elapsed = time.perf_counter() - start
+            lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+            entry = {
+                "label": label,
+                "best": [best.values[a], best.values[b]],
+                "seconds": elapsed,
+                "failed_points": int((~grid["valid"]).sum()),
+                "retries": int(grid["retries"]),
+                "levels": {key: [line.tolist() for line in ls] for key, ls in lines.items()},
+            }
+            if args.mncontour:
+                pts = minuit_contour(lik, (a, b), SIGMA_LEVELS_2D["1"], best=best)
+                from scipy.interpolate import RegularGridInterpolator
+
+                inside = (pts[:, 0] >= xs[0]) & (pts[:, 0] <= xs[-1]) & (pts[:, 1] >= ys[0]) & (pts[:, 1] <= ys[-1])
+                on_grid = RegularGridInterpolator((xs, ys), grid["dchi2"])(pts[inside])
+                entry["mncontour"] = {"points": pts.tolist(), "grid_dchi2_at_points": [float(v) for v in on_grid]}
+            sets.append({"label": label, "lines": lines, "best": (best.values[a], best.values[b])})
+            report.append(entry)
+    if args.plot:
+        from .plots import plot_contours
+
+        plot_contours((a, b), sets, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"params": [a, b], "results": report}))
+        return 0
+    for entry in report:
+        print(
+            f"{entry['label']}: {args.points}×{args.points} grid of ({a}, {b}) in {entry['seconds']:.1f} s, "
+            f"{entry['failed_points']} failed points, {entry['retries']} retries"
+        )
+        for key, ls in entry["levels"].items():
+            pts = np.concatenate([np.asarray(line) for line in ls]) if ls else np.zeros((0, 2))
+            if len(pts):
+                print(
+                    f"  {key}σ (Δχ² = {SIGMA_LEVELS_2D[key]}): {a} ∈ [{pts[:, 0].min():.6g}, {pts[:, 0].max():.6g}], "
+                    f"{b} ∈ [{pts[:, 1].min():.6g}, {pts[:, 1].max():.6g}]"
+                )
+        if "mncontour" in entry:
+            vals = entry["mncontour"]["grid_dchi2_at_points"]
+            print(f"  MnContour (Δχ² = 2.30): grid Δχ² at its points {min(vals):.3f} … {max(vals):.3f}")
+    return 0 if all(e["failed_points"] == 0 for e in report) else 1
+
+
+def cmd_nmo(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import numpy as np
+
+    from .config import DAYS_PER_YEAR, load_config, parse_exposure
+    from .nmo import nmo_sensitivity
+
+    config = load_config(args.config)
+    labels = args.exposure or [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
+    days = [parse_exposure(label, "--exposure", "exposure") for label in labels]
+
+    def run(cfg) -> dict:
+        result = nmo_sensitivity(cfg, days, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        return dict(zip(labels, result["exposures"].values(), strict=True))
+
+    matter = run(config)
+    vacuum = None
+    if args.vacuum:
+        vacuum = run(dataclasses.replace(config, oscillation=dataclasses.replace(config.oscillation, matter="vacuum")))
+    if args.plot:
+        from .plots import plot_nmo
+
+        years = np.array(days) / DAYS_PER_YEAR
+        sigma = np.array([v["sigma"] for v in matter.values()])
+        sigma_vac = np.array([v["sigma"] for v in vacuum.values()]) if vacuum else None
+        plot_nmo(
+            years,
+            sigma,
+            args.plot,
+            sigma_vacuum=sigma_vac,
+            title=f"{config.name}: true {config.oscillation.ordering} ordering",
+        )
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+    def summary(res: dict) -> dict:
+        return {
+            k: {"dchi2": v["dchi2"], "sigma": v["sigma"], "dm2_31_wrong": v["dm2_31_wrong"]} for k, v in res.items()
+        }
+
+    if args.json:
+        out = {"true_ordering": config.oscillation.ordering, "exposures": summary(matter)}
+        if vacuum:
+            out["vacuum"] = summary(vacuum)
+        print(json.dumps(out))
+        return 0
+    print(f"{config.name}: true ordering {config.oscillation.ordering}, Asimov data")
+    for label, v in matter.items():
+        line = (
+            f"  {label:>6}: Δχ²_NMO = {v['dchi2']:.3f}, √Δχ² = {v['sigma']:.3f}, "
+            f"wrong-ordering Δm²31 = {v['dm2_31_wrong']:.6g} eV²"
+        )
+        if vacuum:
+            w = vacuum[label]
+            line += (
+                f"; vacuum Δχ² = {w['dchi2']:.3f} (√ {w['sigma']:.3f}), matter − vacuum {v['dchi2'] - w['dchi2']:+.3f}"
+            )
+        print(line + ("" if v["valid"] else "  (a fit was NOT valid)"))
+    return 0 if all(v["valid"] for v in matter.values()) else 1
 
 
 def cmd_precision(args: argparse.Namespace) -> int:

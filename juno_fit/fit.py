@@ -140,7 +140,14 @@ def gradient_hessian(lik: Likelihood, theta: np.ndarray, free: np.ndarray, steps
     return 0.5 * (hess + hess.T)
 
 
-def _minuit(lik: Likelihood, start: np.ndarray, steps: np.ndarray, strategy: int, use_grad: bool = True) -> Minuit:
+def _minuit(
+    lik: Likelihood,
+    start: np.ndarray,
+    steps: np.ndarray,
+    strategy: int,
+    use_grad: bool = True,
+    limits: dict[str, tuple[float, float]] | None = None,
+) -> Minuit:
     params = lik.model.parameters
     m = Minuit(lik, np.array(start, dtype=float), grad=lik.grad if use_grad else None, name=params.names)
     m.errordef = Minuit.LEAST_SQUARES
@@ -153,6 +160,8 @@ def _minuit(lik: Likelihood, start: np.ndarray, steps: np.ndarray, strategy: int
         if p.limits != (None, None):
             m.limits[p.name] = (lo, hi)
         m.fixed[p.name] = p.fixed
+    for name, bounds in (limits or {}).items():
+        m.limits[name] = bounds
     return m
 
 
@@ -167,6 +176,7 @@ def fit(
     strategy: int | None = None,
     use_grad: bool = True,
     dm31_starts: tuple[float, ...] = (),
+    limits: dict[str, tuple[float, float]] | None = None,
 ) -> FitResult:
     """Minimise ``lik`` and estimate errors.
 
@@ -196,6 +206,8 @@ def fit(
         Further MIGRAD starts with Δm²31 scaled by (1 + offset) each, the best valid minimum kept:
         the Δm²31 likelihood has local minima a few per cent apart where the fast oscillation
         pattern realigns, and at low exposure MIGRAD can settle in one that is not the global one.
+    limits : dict, optional
+        Extra limits for this fit, e.g. ``{"dm2_31": (-1.0, 0.0)}`` to stay in the inverted ordering.
     """
     params = lik.model.parameters
     config = lik.model.config
@@ -221,7 +233,7 @@ def fit(
         x0 = theta0.copy()
         if attempt > 0:
             x0[free_mask] += 0.5 * steps[free_mask] * rng.standard_normal(int(free_mask.sum()))
-        m = _minuit(lik, x0, steps, strategy if attempt == 0 else 2, use_grad)
+        m = _minuit(lik, x0, steps, strategy if attempt == 0 else 2, use_grad, limits)
         if attempt >= 2:
             m.simplex()
         m.migrad()
@@ -235,7 +247,7 @@ def fit(
     for offset in dm31_starts if not params["dm2_31"].fixed else ():
         x0 = theta0.copy()
         x0[i31] *= 1.0 + offset
-        m = _minuit(lik, x0, steps, strategy, use_grad)
+        m = _minuit(lik, x0, steps, strategy, use_grad, limits)
         m.migrad()
         nfev += m.nfcn
         attempts += 1
@@ -296,3 +308,222 @@ def fit(
         attempts=attempts,
         messages=messages,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Profile scans
+# --------------------------------------------------------------------------------------------------
+
+SIGMA_LEVELS_1D = {"1": 1.0, "2": 4.0, "3": 9.0}  # Δχ² of 1, 2, 3 σ for one parameter
+
+
+@dataclass
+class ScanPoint:
+    value: float
+    fval: float
+    valid: bool
+    attempts: int
+    theta: np.ndarray = field(repr=False)
+
+
+def minimise_fixed(
+    lik: Likelihood, fixed: dict[str, float], start: np.ndarray, *, seed: int = 0, steps: np.ndarray | None = None
+) -> tuple[float, bool, int, np.ndarray]:
+    """Minimise with some parameters held at given values, from ``start``; when MIGRAD fails, retry
+    from a perturbed start, then with SIMPLEX before MIGRAD. Returns (fval, valid, attempts, θ)."""
+    params = lik.model.parameters
+    steps = initial_steps(params) if steps is None else steps
+    x0 = np.array(start, dtype=float)
+    for name, value in fixed.items():
+        x0[params.index(name)] = value
+    free_mask = np.array([not p.fixed and p.name not in fixed for p in params])
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0xC0,)))
+    best = None
+    for attempt in range(3):
+        x = x0.copy()
+        if attempt > 0:
+            x[free_mask] += 0.5 * steps[free_mask] * rng.standard_normal(int(free_mask.sum()))
+        m = _minuit(lik, x, steps, 0 if attempt == 0 else 1)
+        for name in fixed:
+            m.fixed[name] = True
+        if attempt == 2:
+            m.simplex()
+        m.migrad()
+        if best is None or (m.valid and not best.valid) or (m.valid == best.valid and m.fval < best.fval):
+            best = m
+        if m.valid:
+            return float(m.fval), True, attempt + 1, np.array(m.values)
+    assert best is not None
+    return float(best.fval), False, 3, np.array(best.values)
+
+
+def profile_scan(
+    lik: Likelihood, name: str, values: np.ndarray, *, best: FitResult | None = None, progress=None
+) -> tuple[list[ScanPoint], FitResult]:
+    """Δχ² profile of one parameter: at each value every other free parameter is re-minimised,
+    starting from the neighbouring point's solution (the scan walks outwards from the best fit on
+    both sides). Returns the points (sorted by value) and the free fit."""
+    params = lik.model.parameters
+    best = fit(lik, minos=[]) if best is None else best
+    theta_best = np.array([best.values[n] for n in params.names])
+    values = np.sort(np.asarray(values, dtype=float))
+    centre = int(np.searchsorted(values, best.values[name]))
+    points: dict[int, ScanPoint] = {}
+    steps = initial_steps(params)
+    for order in (range(centre - 1, -1, -1), range(centre, len(values))):
+        theta = theta_best
+        for i in order:
+            fval, valid, attempts, theta_i = minimise_fixed(lik, {name: values[i]}, theta, seed=i, steps=steps)
+            points[i] = ScanPoint(float(values[i]), fval, valid, attempts, theta_i)
+            theta = theta_i if valid else theta
+            if progress:
+                progress(len(points), len(values))
+    return [points[i] for i in range(len(values))], best
+
+
+def crossings(x: np.ndarray, dchi2: np.ndarray, level: float) -> tuple[float | None, float | None]:
+    """Where the profile Δχ²(x) crosses ``level`` left and right of its minimum (linear interpolation
+    between scan points); None where the scan range does not reach the level."""
+    i_min = int(np.argmin(dchi2))
+    lo = hi = None
+    for i in range(i_min, 0, -1):
+        if dchi2[i - 1] >= level > dchi2[i] or dchi2[i - 1] > level >= dchi2[i]:
+            lo = x[i - 1] + (level - dchi2[i - 1]) * (x[i] - x[i - 1]) / (dchi2[i] - dchi2[i - 1])
+            break
+    for i in range(i_min, len(x) - 1):
+        if dchi2[i] < level <= dchi2[i + 1] or dchi2[i] <= level < dchi2[i + 1]:
+            hi = x[i] + (level - dchi2[i]) * (x[i + 1] - x[i]) / (dchi2[i + 1] - dchi2[i])
+            break
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
+
+
+# --------------------------------------------------------------------------------------------------
+# Two-dimensional profiled grids and contours
+# --------------------------------------------------------------------------------------------------
+
+SIGMA_LEVELS_2D = {"1": 2.30, "2": 6.18, "3": 11.83}  # Δχ² of 68.27, 95.45, 99.73 % for two parameters
+
+
+def grid_rows(
+    lik: Likelihood, names: tuple[str, str], xs: np.ndarray, ys: np.ndarray, rows: list[int], theta_best: np.ndarray
+) -> dict[int, list[tuple[float, bool, int]]]:
+    """Profiled χ² on rows ``rows`` of the grid xs × ys: each point is minimised over every other free
+    parameter, starting from its neighbour's solution (each row walks out from the column nearest the
+    best fit; a row starts from the solution of the nearest finished row)."""
+    params = lik.model.parameters
+    a, b = names
+    steps = initial_steps(params)
+    out: dict[int, list[tuple[float, bool, int]]] = {}
+    row_start: dict[int, np.ndarray] = {}
+    centre = int(np.argmin(np.abs(ys - theta_best[params.index(b)])))
+    for i in rows:
+        done = [r for r in row_start if abs(r - i) == min(abs(r2 - i) for r2 in row_start)] if row_start else []
+        start_row = row_start[done[0]] if done else theta_best
+        cells: list[tuple[float, bool, int] | None] = [None] * len(ys)
+        for order in (range(centre, len(ys)), range(centre - 1, -1, -1)):
+            theta = start_row
+            for j in order:
+                fval, valid, attempts, theta_j = minimise_fixed(
+                    lik, {a: xs[i], b: ys[j]}, theta, seed=i * len(ys) + j, steps=steps
+                )
+                cells[j] = (fval, valid, attempts)
+                if valid:
+                    theta = theta_j
+                if j == centre:
+                    row_start[i] = theta_j
+        out[i] = cells  # type: ignore[assignment]
+    return out
+
+
+_WORKER: dict = {}
+
+
+def _grid_worker_init(config_name: str, exposure_days: float, data: list[np.ndarray], statistic: str) -> None:
+    import dataclasses
+
+    from .config import load_config
+    from .likelihood import warm_model
+
+    config = dataclasses.replace(load_config(config_name), exposure_days=exposure_days)
+    model = warm_model(config)
+    _WORKER["lik"] = Likelihood(model, data, statistic)
+
+
+def _grid_worker_rows(args):
+    names, xs, ys, rows, theta_best = args
+    return grid_rows(_WORKER["lik"], names, xs, ys, rows, theta_best)
+
+
+def profile_grid(
+    lik: Likelihood,
+    names: tuple[str, str],
+    xs: np.ndarray,
+    ys: np.ndarray,
+    *,
+    best: FitResult | None = None,
+    workers: int = 1,
+    progress=None,
+) -> dict:
+    """Δχ² on the grid xs × ys (profiled over every other parameter), rows spread over ``workers``
+    processes (each builds its own model from the config file). Returns a dict with ``dchi2``
+    (len(xs) × len(ys)), ``valid``, ``retries``, ``best`` and ``fmin`` (the smallest of the free fit
+    and the grid)."""
+    params = lik.model.parameters
+    best = fit(lik, minos=[]) if best is None else best
+    theta_best = np.array([best.values[n] for n in params.names])
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    order = list(np.argsort(np.abs(xs - best.values[names[0]])))  # rows nearest the best fit first
+    if workers <= 1:
+        chunks = [order]
+        results = []
+        for k, i in enumerate(order):
+            results.append(grid_rows(lik, names, xs, ys, [int(i)], theta_best))
+            if progress:
+                progress(k + 1, len(order))
+    else:
+        import multiprocessing as mp
+
+        chunks = [[int(i) for i in order[w::workers]] for w in range(workers)]
+        config = lik.model.config
+        ctx = mp.get_context("spawn")
+        init = (config.file, config.exposure_days, lik.data, lik.statistic)
+        with ctx.Pool(workers, _grid_worker_init, init) as pool:
+            tasks = [(names, xs, ys, [i], theta_best) for chunk in chunks for i in chunk]
+            results = []
+            for k, res in enumerate(pool.imap_unordered(_grid_worker_rows, tasks)):
+                results.append(res)
+                if progress:
+                    progress(k + 1, len(tasks))
+    fval = np.full((len(xs), len(ys)), np.nan)
+    valid = np.zeros((len(xs), len(ys)), dtype=bool)
+    retries = 0
+    for res in results:
+        for i, cells in res.items():
+            for j, (f, v, attempts) in enumerate(cells):
+                fval[i, j], valid[i, j] = f, v
+                retries += attempts - 1
+    fmin = min(best.fval, float(np.nanmin(fval)))
+    return {"x": xs, "y": ys, "dchi2": fval - fmin, "valid": valid, "retries": retries, "best": best, "fmin": fmin}
+
+
+def contour_lines(xs: np.ndarray, ys: np.ndarray, dchi2: np.ndarray, level: float) -> list[np.ndarray]:
+    """Lines (arrays of (x, y) vertices) where the gridded Δχ² equals ``level`` (marching squares)."""
+    import contourpy
+
+    gen = contourpy.contour_generator(xs, ys, dchi2.T, line_type="Separate")
+    return [np.asarray(line) for line in gen.lines(level)]
+
+
+def minuit_contour(
+    lik: Likelihood, names: tuple[str, str], level: float, *, size: int = 40, best: FitResult | None = None
+) -> np.ndarray:
+    """iminuit's MnContour at Δχ² = ``level`` for two parameters (the fast option)."""
+    from scipy.stats import chi2
+
+    params = lik.model.parameters
+    best = fit(lik, minos=[]) if best is None else best
+    theta = np.array([best.values[n] for n in params.names])
+    m = _minuit(lik, theta, initial_steps(params), 1)
+    m.migrad()
+    cl = float(chi2.cdf(level, 2))
+    return np.asarray(m.mncontour(names[0], names[1], cl=cl, size=size))

@@ -72,3 +72,179 @@ def plot_prediction(
     ax.set_title(f"{title}\n{subtitle}" if title else subtitle, fontsize=10)
     ax.legend(fontsize=8, frameon=False, ncol=2)
     return _save(fig, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fit results, scans, contours, mass ordering
+# --------------------------------------------------------------------------------------------------
+
+# LaTeX label and display scale of each oscillation parameter
+PARAM_AXES = {
+    "sin2_theta12": (r"$\sin^2\theta_{12}$", 1.0),
+    "sin2_theta13": (r"$\sin^2\theta_{13}$", 1.0),
+    "dm2_21": (r"$\Delta m^2_{21}$ [$10^{-5}$ eV$^2$]", 1e5),
+    "dm2_31": (r"$\Delta m^2_{31}$ [$10^{-3}$ eV$^2$]", 1e3),
+    "dm2_32": (r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$]", 1e3),
+    "matter.density": (r"$\rho$ [g/cm$^3$]", 1.0),
+}
+SIGMA_STYLES = {"1": ("-", 1.0), "2": ("--", 0.8), "3": (":", 0.8)}
+
+
+def _axis(name: str) -> tuple[str, float]:
+    return PARAM_AXES.get(name, (name, 1.0))
+
+
+def plot_fit_spectrum(pred: DetectorPrediction, data: np.ndarray, path: str | Path, *, title: str = "") -> Path:
+    """Data points with statistical errors, the best-fit backgrounds stacked under the best-fit IBD
+    spectrum, and a residual panel (data − fit)/√fit, per MeV of visible energy."""
+    edges = pred.edges
+    width = np.diff(edges)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    total = pred.total
+    fig, (ax, axr) = plt.subplots(2, 1, figsize=(7.0, 6.5), sharex=True, height_ratios=[3, 1])
+    order = sorted(pred.backgrounds, key=lambda n: pred.backgrounds[n].sum())
+    colours = plt.cm.tab10(np.linspace(0, 1, 10))
+    bottom = np.zeros_like(total)
+    for k, name in enumerate(order):
+        top = bottom + pred.backgrounds[name] / width
+        ax.stairs(
+            top,
+            edges,
+            baseline=bottom,
+            fill=True,
+            alpha=0.8,
+            color=colours[k % 10],
+            label=BACKGROUND_LABELS.get(name, name),
+        )
+        bottom = top
+    ax.stairs(total / width, edges, color="C3", lw=1.2, label="best fit (IBD + backgrounds)")
+    ax.errorbar(
+        centres,
+        data / width,
+        yerr=np.sqrt(np.maximum(data, 0)) / width,
+        fmt="o",
+        ms=2.0,
+        color="k",
+        lw=0.8,
+        label="data",
+    )
+    ax.set_ylabel("events / MeV")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.legend(fontsize=8, frameon=False, ncol=2)
+    ax.set_title(title or pred.detector, fontsize=10)
+    resid = (data - total) / np.sqrt(np.where(total > 0, total, 1.0))
+    axr.axhline(0.0, color="C3", lw=1.0)
+    axr.plot(centres, resid, "o", ms=2.0, color="k")
+    axr.set_ylabel(r"(data $-$ fit)/$\sqrt{\mathrm{fit}}$")
+    axr.set_xlabel(r"$E_\mathrm{vis}$ (prompt, reconstructed) [MeV]")
+    lim = max(3.0, float(np.nanmax(np.abs(resid))) * 1.1)
+    axr.set_ylim(-lim, lim)
+    return _save(fig, path)
+
+
+def plot_profile(
+    name: str, x: np.ndarray, dchi2: np.ndarray, path: str | Path, *, intervals: dict | None = None, title: str = ""
+) -> Path:
+    """Δχ² profile of one parameter with the 1, 2, 3σ levels (Δχ² = 1, 4, 9) and the crossings."""
+    label, scale = _axis(name)
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    ax.plot(np.asarray(x) * scale, dchi2, "-", color="C0", lw=1.5)
+    ax.plot(np.asarray(x) * scale, dchi2, "o", color="C0", ms=2.5)
+    for key, level in (("1", 1.0), ("2", 4.0), ("3", 9.0)):
+        ax.axhline(level, color="0.4", lw=0.8, ls=SIGMA_STYLES[key][0])
+        ax.text(float(np.max(x)) * scale, level, f"{key}σ ", va="bottom", ha="right", fontsize=8, color="0.3")
+        if intervals and intervals.get(key):
+            lo, hi = intervals[key]
+            for v in (lo, hi):
+                if v is not None:
+                    ax.axvline(v * scale, color="0.6", lw=0.6, ls=SIGMA_STYLES[key][0])
+    ax.set_xlabel(label)
+    ax.set_ylabel(r"$\Delta\chi^2$")
+    ax.set_ylim(0, max(10.0, float(np.nanmax(dchi2)) * 1.05))
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_contours(names: tuple[str, str], sets: list[dict], path: str | Path, *, title: str = "") -> Path:
+    """2D confidence contours (Δχ² = 2.30, 6.18, 11.83) of one or several configs/exposures. Each set:
+    {"label", "lines": {"1": [array (n, 2), ...], "2": ..., "3": ...}, "best": (x, y)}."""
+    (lx, sx), (ly, sy) = _axis(names[0]), _axis(names[1])
+    fig, ax = plt.subplots(figsize=(6.0, 5.0))
+    for k, item in enumerate(sets):
+        colour = f"C{k}"
+        for key, lines in item["lines"].items():
+            style, width = SIGMA_STYLES[key]
+            for n, line in enumerate(lines):
+                ax.plot(
+                    line[:, 0] * sx,
+                    line[:, 1] * sy,
+                    ls=style,
+                    color=colour,
+                    lw=width * 1.4,
+                    label=f"{item['label']} {key}σ" if n == 0 else None,
+                )
+        ax.plot(item["best"][0] * sx, item["best"][1] * sy, "+", color=colour, ms=10, mew=1.5)
+    ax.set_xlabel(lx)
+    ax.set_ylabel(ly)
+    ax.legend(fontsize=8, frameon=False)
+    ax.ticklabel_format(useOffset=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_nmo(
+    years: np.ndarray, sigma: np.ndarray, path: str | Path, *, sigma_vacuum: np.ndarray | None = None, title: str = ""
+) -> Path:
+    """Median mass-ordering sensitivity √Δχ²_NMO versus exposure."""
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    ax.plot(years, sigma, "o-", color="C0", label="matter (KNP)")
+    if sigma_vacuum is not None:
+        ax.plot(years, sigma_vacuum, "s--", color="C1", label="vacuum")
+    for level in (1, 2, 3):
+        ax.axhline(level, color="0.6", lw=0.6, ls=":")
+    ax.set_xlabel("exposure [years of data taking]")
+    ax.set_ylabel(r"$\sqrt{\Delta\chi^2_\mathrm{NMO}}$")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.legend(fontsize=9, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_pulls(pulls: dict[str, float], path: str | Path, *, title: str = "") -> Path:
+    """Nuisance pulls (fit − prior)/σ with the ±1σ band."""
+    names = list(pulls)
+    values = np.array([pulls[n] for n in names])
+    fig, ax = plt.subplots(figsize=(6.0, max(3.0, 0.16 * len(names) + 1.0)))
+    y = np.arange(len(names))
+    ax.axvspan(-1, 1, color="0.9")
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.plot(values, y, "o", ms=3, color="C0")
+    ax.set_yticks(y, names, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel(r"pull $(\hat\theta - \theta_0)/\sigma$")
+    ax.set_xlim(min(-2.0, values.min() - 0.3), max(2.0, values.max() + 0.3))
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
+def plot_correlation(names: list[str], covariance: np.ndarray, path: str | Path, *, title: str = "") -> Path:
+    """Correlation matrix of the free parameters."""
+    sigma = np.sqrt(np.diag(covariance))
+    corr = covariance / np.outer(sigma, sigma)
+    n = len(names)
+    size = max(4.5, 0.14 * n + 2.0)
+    fig, ax = plt.subplots(figsize=(size + 1.0, size))
+    image = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="correlation")
+    labels = [_axis(nm)[0] if nm in PARAM_AXES else nm for nm in names]
+    fontsize = 9 if n <= 12 else 5
+    ax.set_xticks(range(n), labels, rotation=90, fontsize=fontsize)
+    ax.set_yticks(range(n), labels, fontsize=fontsize)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)

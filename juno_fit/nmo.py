@@ -1,0 +1,76 @@
+"""The neutrino mass-ordering test on Asimov data.
+
+For each exposure the Asimov data set of the config's true point (its true ordering is the sign of
+``dm2_31``) is fitted twice: under the true ordering, started at the truth, and under the wrong
+ordering, with the sign of Δm²31 held by a limit and MIGRAD started from several Δm²31 values around
+the wrong-ordering value that keeps |Δm²ee| (Δm²31' = −Δm²31 + 2 sin²θ12 Δm²21), since the
+wrong-ordering χ² has several local minima. Δχ²_NMO = χ²_min(wrong) − χ²_min(true); the median
+sensitivity is √Δχ²_NMO (Asimov).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from .config import Config
+from .datasets import asimov
+from .fit import FitResult, fit
+from .likelihood import Likelihood, warm_model
+
+# Starting points of the wrong-ordering fits, relative to the |Δm²ee|-preserving value: ±1.5 % in
+# steps of 0.3 % (the local minima are about 0.5 % apart at 6 years).
+WRONG_STARTS = tuple(np.round(np.arange(-0.015, 0.0151, 0.003), 4))
+
+
+def wrong_ordering_start(values: dict[str, float]) -> float:
+    """Δm²31 of the other ordering with the same |Δm²ee| = |Δm²31 − sin²θ12 Δm²21|."""
+    return -values["dm2_31"] + 2.0 * values["sin2_theta12"] * values["dm2_21"]
+
+
+def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -> tuple[FitResult, FitResult]:
+    """(true-ordering fit, best wrong-ordering fit) of the Asimov data of ``config``."""
+    model = warm_model(config)
+    lik = Likelihood(model, asimov(model).arrays(model))
+    true_sign = np.sign(config.oscillation.dm2_31)
+    bound = {"dm2_31": (0.0, 1.0)} if true_sign > 0 else {"dm2_31": (-1.0, 0.0)}
+    true_fit = fit(lik, minos=[], limits=bound)
+    params = model.parameters
+    theta = params.values()
+    centre = wrong_ordering_start(config.oscillation.__dict__)
+    wrong_bound = {"dm2_31": (-1.0, 0.0)} if true_sign > 0 else {"dm2_31": (0.0, 1.0)}
+    best: FitResult | None = None
+    for offset in starts:
+        start = theta.copy()
+        start[params.index("dm2_31")] = centre * (1.0 + offset)
+        result = fit(lik, start=start, minos=[], limits=wrong_bound, hesse=False)
+        if (
+            best is None
+            or (result.valid and not best.valid)
+            or (result.valid == best.valid and result.fval < best.fval)
+        ):
+            best = result
+    assert best is not None
+    return true_fit, best
+
+
+def nmo_sensitivity(config: Config, exposures: list[float], *, progress: Callable[[str], None] | None = None) -> dict:
+    """``{"true_ordering": ..., "exposures": {label: {"dchi2", "sigma", "dm2_31_wrong", ...}}}`` for
+    exposures given in days (labels are filled in by the caller)."""
+    out: dict = {"true_ordering": config.oscillation.ordering, "exposures": {}}
+    for days in exposures:
+        if progress:
+            progress(f"{days:g} days: fits under both orderings ...")
+        cfg = dataclasses.replace(config, exposure_days=days)
+        true_fit, wrong = ordering_fits(cfg)
+        dchi2 = wrong.fval - true_fit.fval
+        out["exposures"][days] = {
+            "dchi2": float(dchi2),
+            "sigma": float(np.sqrt(max(dchi2, 0.0))),
+            "dm2_31_wrong": float(wrong.values["dm2_31"]),
+            "dm2_31_true_fit": float(true_fit.values["dm2_31"]),
+            "valid": bool(true_fit.valid and wrong.valid),
+        }
+    return out
