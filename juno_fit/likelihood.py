@@ -38,16 +38,33 @@ STATISTICS = ("poisson", "cnp", "pearson", "neyman")
 # --------------------------------------------------------------------------------------------------
 
 
-def poisson_numpy(n, mu, var):
-    """Σ over bins of the profiled Poisson deviance (see module docstring)."""
+def _profiled_beta_numpy(n, mu, var):
+    """(β̂, s²) per bin: the bin nuisance minimising 2[μ(1+β) − n + n ln(n/(μ(1+β)))] + β²/s², s² = v/μ²,
+    i.e. the root of β² + (μs² + 1)β + (μ − n)s² = 0 written without cancellation."""
     s2 = np.divide(var, mu * mu, out=np.zeros_like(mu), where=mu > 0)
     b = mu * s2 + 1.0
     c = (mu - n) * s2
-    beta = -2.0 * c / (b + np.sqrt(np.maximum(b * b - 4.0 * c, 0.0)))
+    return -2.0 * c / (b + np.sqrt(np.maximum(b * b - 4.0 * c, 0.0))), s2
+
+
+def poisson_numpy(n, mu, var):
+    """Σ over bins of the profiled Poisson deviance (see module docstring)."""
+    beta, s2 = _profiled_beta_numpy(n, mu, var)
     m = mu * (1.0 + beta)
     log_term = np.where(n > 0, n * np.log(np.where(n > 0, n, 1.0) / m), 0.0)
     prior = np.divide(beta * beta, s2, out=np.zeros_like(beta), where=s2 > 0)
     return float(np.sum(2.0 * (m - n + log_term) + prior))
+
+
+@kernel
+def _profiled_beta(n, m0, v):
+    """Scalar twin of :func:`_profiled_beta_numpy`: (β̂, s²) of one bin."""
+    s2 = v / (m0 * m0) if m0 > 0.0 else 0.0
+    if s2 <= 0.0:
+        return 0.0, 0.0
+    b = m0 * s2 + 1.0
+    c = (m0 - n) * s2
+    return -2.0 * c / (b + np.sqrt(max(b * b - 4.0 * c, 0.0))), s2
 
 
 @kernel
@@ -56,12 +73,7 @@ def poisson_kernel(n, mu, var):
     total = 0.0
     for i in range(n.shape[0]):
         m0 = mu[i]
-        s2 = var[i] / (m0 * m0) if m0 > 0.0 else 0.0
-        beta = 0.0
-        if s2 > 0.0:
-            b = m0 * s2 + 1.0
-            c = (m0 - n[i]) * s2
-            beta = -2.0 * c / (b + np.sqrt(max(b * b - 4.0 * c, 0.0)))
+        beta, s2 = _profiled_beta(n[i], m0, var[i])
         m = m0 * (1.0 + beta)
         term = m - n[i]
         if n[i] > 0.0:
@@ -109,10 +121,7 @@ def statistic_grad_numpy(n, mu, var, kind):
     """
     if kind == 0:
         value = poisson_numpy(n, mu, var)
-        s2 = np.divide(var, mu * mu, out=np.zeros_like(mu), where=mu > 0)
-        b = mu * s2 + 1.0
-        c = (mu - n) * s2
-        beta = -2.0 * c / (b + np.sqrt(np.maximum(b * b - 4.0 * c, 0.0)))
+        beta, _s2 = _profiled_beta_numpy(n, mu, var)
         safe = np.where(var > 0, var, 1.0)
         dmu = 2.0 * ((1.0 + beta) - n / mu) + np.where(var > 0, 2.0 * beta * beta * mu / safe, 0.0)
         dvar = np.where(var > 0, -beta * beta * mu * mu / (safe * safe), -(((mu - n) / mu) ** 2))
@@ -143,12 +152,7 @@ def statistic_grad_kernel(n, mu, var, kind):
         if kind == 0:
             m0 = mu[i]
             v = var[i]
-            s2 = v / (m0 * m0) if m0 > 0.0 else 0.0
-            beta = 0.0
-            if s2 > 0.0:
-                b = m0 * s2 + 1.0
-                c = (m0 - n[i]) * s2
-                beta = -2.0 * c / (b + np.sqrt(max(b * b - 4.0 * c, 0.0)))
+            beta, s2 = _profiled_beta(n[i], m0, v)
             mm = m0 * (1.0 + beta)
             term = mm - n[i]
             if n[i] > 0.0:
