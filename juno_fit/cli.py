@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fit", help="fit the oscillation parameters (Asimov data of the config unless --data)")
     _add_config(p)
-    p.add_argument("--data", metavar="FILE.h5", help="data set from 'juno-fit simulate'")
+    p.add_argument(
+        "--data", metavar="FILE", help="data set from 'juno-fit simulate' (.h5) or a JUNO release table (.csv)"
+    )
     p.add_argument("-o", "--output", metavar="RESULT.h5", help="save the result with its provenance")
     p.add_argument("--force", action="store_true", help="overwrite an existing result file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", required=True, metavar="NAME", help="parameter to scan, e.g. dm2_31")
     p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), help="scan range (default ±4σ)")
     p.add_argument("--points", type=int, default=41, metavar="N", help="scan points (default 41)")
-    p.add_argument("--data", metavar="FILE.h5", help="data set (default: the config's Asimov data)")
+    p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
     p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_scan)
@@ -74,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A (default ±4.5σ)")
     p.add_argument("--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B (default ±4.5σ)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the grid (default: cores)")
+    p.add_argument(
+        "--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv) for a single config and exposure"
+    )
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
     p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -229,7 +234,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from .config import load_config
     from .datasets import asimov
     from .fit import fit
-    from .io import read_dataset, write_result
+    from .io import read_data, write_result
     from .likelihood import Likelihood, warm_model
 
     config = load_config(args.config, exposure=args.exposure)
@@ -237,7 +242,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         raise JunoFitError(f"{args.output}: exists; pass --force to overwrite")
     model = warm_model(config)
     if args.data:
-        dataset = read_dataset(args.data, model)
+        dataset = read_data(args.data, model)
         source = str(args.data)
     else:
         dataset = asimov(model)
@@ -279,11 +284,11 @@ def _fit_plots(args, model, result, data, config) -> None:
 
 def _likelihood_for(config, data_file):
     from .datasets import asimov
-    from .io import read_dataset
+    from .io import read_data
     from .likelihood import Likelihood, warm_model
 
     model = warm_model(config)
-    dataset = read_dataset(data_file, model) if data_file else asimov(model)
+    dataset = read_data(data_file, model) if data_file else asimov(model)
     return Likelihood(model, dataset.arrays(model))
 
 
@@ -376,11 +381,13 @@ def cmd_contour(args: argparse.Namespace) -> int:
     a, b = args.params
     if args.points < 5:
         raise JunoFitError(f"--points: need at least 5, got {args.points}")
+    if args.data and (len(args.configs) > 1 or len(args.exposure or []) > 1):
+        raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
     sets, report = [], []
     for name in args.configs:
         for exposure in args.exposure or [None]:
             config = load_config(name, exposure=exposure)
-            lik = _likelihood_for(config, None)
+            lik = _likelihood_for(config, args.data)
             for param in (a, b):
                 _check_param(lik.model, param)
             best = fit(lik, minos=[])

@@ -176,3 +176,76 @@ def write_result(
         f["derived/values"] = np.array([v[0] for v in result.derived.values()])
         f["derived/errors"] = np.array([v[1] for v in result.derived.values()])
     return path
+
+
+# --------------------------------------------------------------------------------------------------
+# JUNO's 2025 data release (first 59.1 days)
+# --------------------------------------------------------------------------------------------------
+
+JUNO_RELEASE_COLUMNS = (
+    "Ec",
+    "Ewid",
+    "Nobs",
+    "Nobs_err",
+    "Npred_best_fit",
+    "Npred_signal",
+    "Npred_9Li8He",
+    "Npred_Geonu",
+    "Npred_WorldRea",
+    "Npred_Bipo",
+    "Npred_OtherBkg",
+)
+
+
+def read_juno_release_table(path: str | Path) -> dict[str, np.ndarray]:
+    """The 66-bin prompt spectrum of JUNO's first-data release (Fig. 3a table, arXiv:2511.14593) as
+    counts per bin: ``edges``, ``counts`` (integers) and the release's best-fit components per bin.
+
+    Every column of the file is per 0.1 MeV; counts per bin are value × width/0.1. The observed
+    counts are integers N = (Nobs_err · Ewid/0.1)² (the statistical error is √N); in five wide bins
+    the Nobs column is rounded to one decimal, so N is taken from Nobs_err (the release's notes).
+    """
+    from .config import read_csv_columns
+
+    path = Path(path)
+    try:
+        cols = read_csv_columns(path, list(JUNO_RELEASE_COLUMNS))
+    except ValueError as exc:
+        raise DataError(f"{path}: not a JUNO 2025 release spectrum table ({exc})") from None
+    scale = cols["Ewid"] / 0.1
+    lo = cols["Ec"] - 0.5 * cols["Ewid"]
+    hi = cols["Ec"] + 0.5 * cols["Ewid"]
+    if np.any(np.abs(lo[1:] - hi[:-1]) > 1e-6):
+        raise DataError(f"{path}: bins are not contiguous")
+    edges = np.round(np.concatenate([lo, hi[-1:]]), 6)
+    counts = np.round((cols["Nobs_err"] * scale) ** 2)
+    out = {"edges": edges, "counts": counts}
+    for name in JUNO_RELEASE_COLUMNS[4:]:
+        out[name] = cols[name] * scale
+    return out
+
+
+def read_data(path: str | Path, model: Model) -> Dataset:
+    """A data set for ``fit --data``: a juno-fit HDF5 file, or a JUNO release spectrum table (.csv)
+    for a single-detector config, checked against the config's binning."""
+    from .datasets import Dataset
+
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return read_dataset(path, model)
+    if not path.is_file():
+        raise DataError(f"{path}: data file not found")
+    if len(model.detectors) != 1:
+        raise DataError(f"{path}: a release spectrum table holds one detector; the config has {len(model.detectors)}")
+    table = read_juno_release_table(path)
+    name = model.detectors[0].det.name
+    dataset = Dataset(
+        counts={name: table["counts"]},
+        edges={name: table["edges"]},
+        truth={},
+        kind="external",
+        config_name=model.config.name,
+        config_text=model.config.text,
+    )
+    check_binning(dataset, model, path)
+    return dataset
