@@ -63,6 +63,11 @@ def test_plot_is_written_atomically(tmp_path, capsys):
     assert main(["predict", "juno_nominal", "--plot", str(target)]) == 0
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["spectrum.png"]  # no temporary file left behind
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as a normally created file, not mkstemp's 0600
     pdf = tmp_path / "spectrum.pdf"
     assert main(["predict", "juno_nominal", "--plot", str(pdf)]) == 0
     assert pdf.read_bytes()[:4] == b"%PDF"
