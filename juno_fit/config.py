@@ -179,6 +179,7 @@ class Flux:
     snf: bool
     normalisation: float
     normalisation_uncertainty: float = 0.0  # relative, correlated between all cores
+    shape_correction: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (E_ν, ratio)
 
 
 @dataclass(frozen=True)
@@ -928,6 +929,22 @@ def _fit(t: _Table, st: _Table) -> Fit:
     return Fit(statistic, tuple(free), systematics, minos, retries, constraints)
 
 
+def _shape_correction(ft: _Table, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplicative reference-spectrum correction R(E_ν) from a table (E_MeV, ratio), relative to
+    the config's folder unless a bare name under spectra/ is meant (``tables/...``)."""
+    st = ft.table("shape_correction")
+    st.get("source", str, "")
+    name = st.get("table", str)
+    path = Path(name)
+    if not path.is_absolute() and not (folder / path).is_file():
+        folder = input_dir("spectra")
+    cols = load_csv(_data_file(folder, name, st, "table"), ["E_MeV", "ratio"], st, "table")
+    if np.any(np.diff(cols["E_MeV"]) <= 0) or np.any(cols["ratio"] <= 0):
+        st.fail("table", "needs strictly increasing energies and positive ratios")
+    st.finish()
+    return cols["E_MeV"], cols["ratio"]
+
+
 def _numerics(t: _Table) -> Numerics:
     n = Numerics(
         enu_max=t.number("enu_max", 13.0, lo=2.0, hi=30.0),
@@ -1007,6 +1024,7 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         snf=ft.get("snf", bool, True),
         normalisation=ft.number("normalisation", 1.0, lo=0.0, lo_open=True, hi=2.0),
         normalisation_uncertainty=ft.number("normalisation_uncertainty", 0.0, lo=0.0, hi=1.0),
+        shape_correction=_shape_correction(ft, path.parent) if ft.has("shape_correction") else None,
     )
     ft.finish()
 

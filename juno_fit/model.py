@@ -302,7 +302,7 @@ class DetectorModel:
                     baselines=baselines,
                     grid=grid,
                     fold=_fold_matrix(grid, self.edep_edges, xsec),
-                    spec=fluxmod.isotope_spectra(grid.nodes, spectra),
+                    spec=fluxmod.isotope_spectra(grid.nodes, spectra) * self._shape_correction(grid.nodes),
                     neq=fluxmod.nonequilibrium_corrections(grid.nodes, spectra),
                     snf=fluxmod.snf_correction(grid.nodes, spectra),
                     fractions=np.array([c.fission_fractions for c in sub]),
@@ -328,6 +328,11 @@ class DetectorModel:
         self.h_world = self._world_reactor_spectrum() if any(s is None for s in self.bkg_shapes.values()) else None
         self._index(params, config)
         self._cache: dict[str, tuple[tuple, object]] = {}
+
+    def _shape_correction(self, enu: np.ndarray) -> np.ndarray:
+        """The config's reference-spectrum correction R(E_ν) (1 without one; constant beyond the table)."""
+        corr = self.config.flux.shape_correction
+        return np.ones_like(enu) if corr is None else np.interp(enu, corr[0], corr[1])
 
     # ----- parameter indices (resolved once; the hot path indexes θ directly) -----
     def _index(self, params: ParameterSet, config: Config) -> None:
