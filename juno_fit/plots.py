@@ -22,6 +22,8 @@ BACKGROUND_LABELS = {
     "atm_nc": "atmospheric ν NC",
     "fast_neutrons": "fast neutrons",
     "c13_alpha_n": r"$^{13}$C($\alpha$,n)$^{16}$O",
+    "bipo": r"$^{214}$Bi–$^{214}$Po",
+    "double_neutrons": "double neutrons",
 }
 
 
@@ -94,9 +96,18 @@ def _axis(name: str) -> tuple[str, float]:
     return PARAM_AXES.get(name, (name, 1.0))
 
 
-def plot_fit_spectrum(pred: DetectorPrediction, data: np.ndarray, path: str | Path, *, title: str = "") -> Path:
+def plot_fit_spectrum(
+    pred: DetectorPrediction,
+    data: np.ndarray,
+    path: str | Path,
+    *,
+    title: str = "",
+    unoscillated: np.ndarray | None = None,
+) -> Path:
     """Data points with statistical errors, the best-fit backgrounds stacked under the best-fit IBD
-    spectrum, and a residual panel (data − fit)/√fit, per MeV of visible energy."""
+    spectrum, and a residual panel (data − fit)/√fit, per MeV of visible energy. ``unoscillated``
+    (counts per bin of the IBD signal without oscillation) adds it, on top of the backgrounds, as a
+    dashed line."""
     edges = pred.edges
     width = np.diff(edges)
     centres = 0.5 * (edges[1:] + edges[:-1])
@@ -118,6 +129,8 @@ def plot_fit_spectrum(pred: DetectorPrediction, data: np.ndarray, path: str | Pa
         )
         bottom = top
     ax.stairs(total / width, edges, color="C3", lw=1.2, label="best fit (IBD + backgrounds)")
+    if unoscillated is not None:
+        ax.stairs((unoscillated + pred.background) / width, edges, color="0.3", lw=1.0, ls="--", label="no oscillation")
     ax.errorbar(
         centres,
         data / width,
@@ -166,9 +179,18 @@ def plot_profile(
     return _save(fig, path)
 
 
-def plot_contours(names: tuple[str, str], sets: list[dict], path: str | Path, *, title: str = "") -> Path:
+def plot_contours(
+    names: tuple[str, str],
+    sets: list[dict],
+    path: str | Path,
+    *,
+    title: str = "",
+    references: list[dict] | None = None,
+) -> Path:
     """2D confidence contours (Δχ² = 2.30, 6.18, 11.83) of one or several configs/exposures. Each set:
-    {"label", "lines": {"1": [array (n, 2), ...], "2": ..., "3": ...}, "best": (x, y)}."""
+    {"label", "lines": {"1": [array (n, 2), ...], "2": ..., "3": ...}, "best": (x, y)}. Each reference
+    (a published result) is drawn as a point with 1σ error bars: {"label", "x": (value, error),
+    "y": (value, error)}."""
     (lx, sx), (ly, sy) = _axis(names[0]), _axis(names[1])
     fig, ax = plt.subplots(figsize=(6.0, 5.0))
     for k, item in enumerate(sets):
@@ -185,6 +207,11 @@ def plot_contours(names: tuple[str, str], sets: list[dict], path: str | Path, *,
                     label=f"{item['label']} {key}σ" if n == 0 else None,
                 )
         ax.plot(item["best"][0] * sx, item["best"][1] * sy, "+", color=colour, ms=10, mew=1.5)
+    for ref in references or []:
+        (x, ex), (y, ey) = ref["x"], ref["y"]
+        ax.errorbar(
+            x * sx, y * sy, xerr=ex * sx, yerr=ey * sy, fmt="s", ms=4, color="k", capsize=3, lw=1.0, label=ref["label"]
+        )
     ax.set_xlabel(lx)
     ax.set_ylabel(ly)
     ax.legend(fontsize=8, frameon=False)
