@@ -14,12 +14,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import JunoFitError
+from .errors import Interrupted, JunoFitError
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
     p.add_argument("--exposure", help='replace the config\'s exposure ("100d", "6y", or days)')
+
+
+def _add_parallel(p: argparse.ArgumentParser, default_workers: int | None = 1) -> None:
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers,
+        metavar="K",
+        help=f"Dask worker processes on this machine (default: {default_workers or 'cores'}; 1 runs in this process)",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://host:8786")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
     p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_parallel(p)
     p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("contour", help="2D Δχ² contours on a profiled grid")
@@ -75,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, default=25, metavar="N", help="grid points per axis (default 25)")
     p.add_argument("--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A (default ±4.5σ)")
     p.add_argument("--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B (default ±4.5σ)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the grid (default: cores)")
+    _add_parallel(p, None)
     p.add_argument(
         "--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv) for a single config and exposure"
     )
@@ -90,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vacuum", action="store_true", help="also compute it with the matter effect switched off")
     p.add_argument("--plot", metavar="FILE", help="√Δχ² versus exposure (PNG or PDF)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_parallel(p)
     p.set_defaults(func=cmd_nmo)
 
     p = sub.add_parser("precision", help="relative 1σ precision of the oscillation parameters per exposure")
@@ -102,7 +115,44 @@ def build_parser() -> argparse.ArgumentParser:
         help='exposure ("100d", "6y", ...); repeat for several',
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_parallel(p)
     p.set_defaults(func=cmd_precision)
+
+    p = sub.add_parser("toys", help="fit an ensemble of pseudo-experiments on Dask (resumable)")
+    _add_config(p)
+    p.add_argument("--n", type=int, required=True, metavar="N", help="number of pseudo-experiments")
+    p.add_argument("--first", type=int, default=0, metavar="K", help="index of the first toy (default 0)")
+    p.add_argument("--true-ordering", choices=("normal", "inverted"), help="true mass ordering (default: the config's)")
+    p.add_argument("--nmo", action="store_true", help="fit each toy under both orderings (Δχ²_NMO per toy)")
+    p.add_argument("--throw-nuisances", action="store_true", help="draw the nuisance parameters of each toy")
+    p.add_argument(
+        "--global", dest="global_search", action="store_true", help="also start Δm²31 at ±5…30 %% (global minimum)"
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="ensemble file (resumed if it exists)")
+    p.add_argument("--force", action="store_true", help="start a new ensemble even if the file exists")
+    p.add_argument("--chunk", type=int, metavar="M", help="toys per Dask task (default: automatic, ≤ 4)")
+    p.add_argument(
+        "--save-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="rewrite the output at most this often (default 5)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_parallel(p, None)
+    p.set_defaults(func=cmd_toys)
+
+    p = sub.add_parser("merge", help="merge ensemble files of the same config and options")
+    p.add_argument("inputs", nargs="+", metavar="FILE.h5", help="ensemble files")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="merged ensemble")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("summary", help="pulls, coverage, convergence and Δχ²_NMO of an ensemble")
+    p.add_argument("ensemble", metavar="FILE.h5", help="ensemble file from 'juno-fit toys'")
+    p.add_argument("--plot", metavar="DIR", help="write one figure per parameter (and the Δχ² distribution) here")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("bench", help="time kernels, model evaluations, gradient and fits side by side")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -299,12 +349,26 @@ def _check_param(model, name: str) -> None:
         raise JunoFitError(f"--param: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
 
 
-def _progress(label: str):
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+def _progress(label: str, unit: str = ""):
+    """A ``progress(done, total)`` callback drawing a progress line with rate and time left on stderr."""
+    from .progress import Progress
 
-    return show
+    return Progress(0, label, unit=unit).callback
+
+
+def _client(args: argparse.Namespace):
+    """A Dask client when ``--scheduler`` is given or ``--workers`` > 1, else a null context (serial)."""
+    import contextlib
+
+    workers = getattr(args, "workers", 1)
+    scheduler = getattr(args, "scheduler", None)
+    if workers is not None and workers < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {workers}")
+    if scheduler or workers is None or workers > 1:
+        from .ensemble import dask_client
+
+        return dask_client(workers, scheduler)
+    return contextlib.nullcontext(None)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -329,9 +393,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
         centre, error = best.values[args.param], best.errors[args.param]
         lo, hi = centre - 4 * error, centre + 4 * error
     start = time.perf_counter()
-    points, best = profile_scan(
-        lik, args.param, np.linspace(lo, hi, args.points), best=best, progress=_progress(f"scan {args.param}")
-    )
+    with _client(args) as client:
+        points, best = profile_scan(
+            lik,
+            args.param,
+            np.linspace(lo, hi, args.points),
+            best=best,
+            progress=_progress(f"scan {args.param}", "points"),
+            client=client,
+        )
     x = np.array([p.value for p in points])
     fmin = min(best.fval, min(p.fval for p in points))
     dchi2 = np.array([p.fval for p in points]) - fmin
@@ -384,43 +454,44 @@ def cmd_contour(args: argparse.Namespace) -> int:
     if args.data and (len(args.configs) > 1 or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
     sets, report = [], []
-    for name in args.configs:
-        for exposure in args.exposure or [None]:
-            config = load_config(name, exposure=exposure)
-            lik = _likelihood_for(config, args.data)
-            for param in (a, b):
-                _check_param(lik.model, param)
-            best = fit(lik, minos=[])
-            ranges = []
-            for param, given in ((a, args.range_a), (b, args.range_b)):
-                v, e = best.values[param], best.errors[param]
-                ranges.append(given if given else (v - 4.5 * e, v + 4.5 * e))
-            xs = np.linspace(*ranges[0], args.points)
-            ys = np.linspace(*ranges[1], args.points)
-            label = config.name + (f" {exposure}" if exposure else "")
-            start = time.perf_counter()
-            grid = profile_grid(
-                lik, (a, b), xs, ys, best=best, workers=args.workers, progress=_progress(f"grid {label}")
-            )
-            elapsed = time.perf_counter() - start
-            lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
-            entry = {
-                "label": label,
-                "best": [best.values[a], best.values[b]],
-                "seconds": elapsed,
-                "failed_points": int((~grid["valid"]).sum()),
-                "retries": int(grid["retries"]),
-                "levels": {key: [line.tolist() for line in ls] for key, ls in lines.items()},
-            }
-            if args.mncontour:
-                pts = minuit_contour(lik, (a, b), SIGMA_LEVELS_2D["1"], best=best)
-                from scipy.interpolate import RegularGridInterpolator
+    with _client(args) as client:
+        for name in args.configs:
+            for exposure in args.exposure or [None]:
+                config = load_config(name, exposure=exposure)
+                lik = _likelihood_for(config, args.data)
+                for param in (a, b):
+                    _check_param(lik.model, param)
+                best = fit(lik, minos=[])
+                ranges = []
+                for param, given in ((a, args.range_a), (b, args.range_b)):
+                    v, e = best.values[param], best.errors[param]
+                    ranges.append(given if given else (v - 4.5 * e, v + 4.5 * e))
+                xs = np.linspace(*ranges[0], args.points)
+                ys = np.linspace(*ranges[1], args.points)
+                label = config.name + (f" {exposure}" if exposure else "")
+                start = time.perf_counter()
+                grid = profile_grid(
+                    lik, (a, b), xs, ys, best=best, progress=_progress(f"grid {label}", "rows"), client=client
+                )
+                elapsed = time.perf_counter() - start
+                lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+                entry = {
+                    "label": label,
+                    "best": [best.values[a], best.values[b]],
+                    "seconds": elapsed,
+                    "failed_points": int((~grid["valid"]).sum()),
+                    "retries": int(grid["retries"]),
+                    "levels": {key: [line.tolist() for line in ls] for key, ls in lines.items()},
+                }
+                if args.mncontour:
+                    pts = minuit_contour(lik, (a, b), SIGMA_LEVELS_2D["1"], best=best)
+                    from scipy.interpolate import RegularGridInterpolator
 
-                inside = (pts[:, 0] >= xs[0]) & (pts[:, 0] <= xs[-1]) & (pts[:, 1] >= ys[0]) & (pts[:, 1] <= ys[-1])
-                on_grid = RegularGridInterpolator((xs, ys), grid["dchi2"])(pts[inside])
-                entry["mncontour"] = {"points": pts.tolist(), "grid_dchi2_at_points": [float(v) for v in on_grid]}
-            sets.append({"label": label, "lines": lines, "best": (best.values[a], best.values[b])})
-            report.append(entry)
+                    inside = (pts[:, 0] >= xs[0]) & (pts[:, 0] <= xs[-1]) & (pts[:, 1] >= ys[0]) & (pts[:, 1] <= ys[-1])
+                    on_grid = RegularGridInterpolator((xs, ys), grid["dchi2"])(pts[inside])
+                    entry["mncontour"] = {"points": pts.tolist(), "grid_dchi2_at_points": [float(v) for v in on_grid]}
+                sets.append({"label": label, "lines": lines, "best": (best.values[a], best.values[b])})
+                report.append(entry)
     if args.plot:
         from .plots import plot_contours
 
@@ -459,14 +530,16 @@ def cmd_nmo(args: argparse.Namespace) -> int:
     labels = args.exposure or [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
     days = [parse_exposure(label, "--exposure", "exposure") for label in labels]
 
-    def run(cfg) -> dict:
-        result = nmo_sensitivity(cfg, days, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    def run(cfg, client, label: str) -> dict:
+        result = nmo_sensitivity(cfg, days, progress=_progress(f"nmo {label}", "exposures"), client=client)
         return dict(zip(labels, result["exposures"].values(), strict=True))
 
-    matter = run(config)
-    vacuum = None
-    if args.vacuum:
-        vacuum = run(dataclasses.replace(config, oscillation=dataclasses.replace(config.oscillation, matter="vacuum")))
+    with _client(args) as client:
+        matter = run(config, client, "matter")
+        vacuum = None
+        if args.vacuum:
+            vac = dataclasses.replace(config, oscillation=dataclasses.replace(config.oscillation, matter="vacuum"))
+            vacuum = run(vac, client, "vacuum")
     if args.plot:
         from .plots import plot_nmo
 
@@ -511,7 +584,8 @@ def cmd_nmo(args: argparse.Namespace) -> int:
 def cmd_precision(args: argparse.Namespace) -> int:
     from .precision import precision
 
-    table = precision(args.config, args.exposure, progress=lambda msg: print(msg, file=sys.stderr))
+    with _client(args) as client:
+        table = precision(args.config, args.exposure, progress=_progress("precision", "fits"), client=client)
     if args.json:
         print(json.dumps({"exposures": table}))
         return 0
@@ -521,6 +595,115 @@ def cmd_precision(args: argparse.Namespace) -> int:
     for exposure, row in table.items():
         cells = "".join(f"{100 * row[n]['rel']:>13.3f}% ({100 * row[n]['rel_stat']:6.3f}%)" for n in names)
         print(f"  {exposure:<10}{cells}")
+    return 0
+
+
+def cmd_toys(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .ensemble import ensemble_config, run_ensemble
+
+    config = ensemble_config(load_config(args.config, exposure=args.exposure), args.true_ordering)
+    if args.workers is not None and args.workers < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {args.workers}")
+    if args.chunk is not None and args.chunk < 1:
+        raise JunoFitError(f"--chunk: need at least 1, got {args.chunk}")
+    if args.save_every < 0:
+        raise JunoFitError(f"--save-every: must be ≥ 0 seconds, got {args.save_every}")
+    result = run_ensemble(
+        config,
+        args.n,
+        args.output,
+        first=args.first,
+        nmo=args.nmo,
+        throw_nuisances=args.throw_nuisances,
+        global_search=args.global_search,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        chunk=args.chunk,
+        flush_seconds=args.save_every,
+    )
+    result["output"] = str(args.output)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    if result["fitted"] == 0:
+        print(f"{args.output}: all {result['requested']} toys already there; nothing to do")
+        return 0
+    rate = result["fitted"] / result["seconds"] if result["seconds"] > 0 else float("nan")
+    print(
+        f"{args.output}: {result['fitted']} toys fitted in {result['seconds']:.1f} s on {result['workers']} workers "
+        f"({rate:.2f} toys/s); {result['already']} were already there"
+    )
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .ensemble import merge_ensembles, write_ensemble
+
+    out = Path(args.output)
+    if any(out.resolve() == Path(p).resolve() for p in args.inputs):
+        raise JunoFitError(f"-o {out}: is one of the inputs; write the merged ensemble to a new file")
+    if out.exists() and not args.force:
+        raise JunoFitError(f"{out}: exists; pass --force to overwrite")
+    merged = merge_ensembles(args.inputs)
+    write_ensemble(out, merged)
+    print(f"{out}: {len(merged.records)} toys from {len(args.inputs)} files", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from .ensemble import read_ensemble, summarise
+
+    ensemble = read_ensemble(args.ensemble)
+    summary = summarise(ensemble)
+    if args.plot:
+        from .plots import plot_toy_dchi2, plot_toy_parameter
+
+        folder = Path(args.plot)
+        folder.mkdir(parents=True, exist_ok=True)
+        a = ensemble.arrays()
+        valid = a["valid"] & (a["valid_wrong"] if ensemble.spec.nmo else True)
+        title = f"{summary['config']}, {summary['exposure_days']:g} days, {int(valid.sum())} toys"
+        for name in summary["parameters"]:
+            j = ensemble.spec.parameters.index(name)
+            path = plot_toy_parameter(
+                name,
+                a["values"][valid, j],
+                a["errors"][valid, j],
+                a["truth"][valid, j],
+                folder / f"{name}.png",
+                title=title,
+            )
+            print(f"wrote {path}", file=sys.stderr)
+        if ensemble.spec.nmo:
+            path = plot_toy_dchi2(a["dchi2"][valid], folder / "dchi2_nmo.png", title=title)
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(
+        f"{args.ensemble}: {summary['config']}, {summary['exposure_days']:g} days, true ordering "
+        f"{summary['true_ordering']}; {summary['toys']} toys, {summary['converged']} converged "
+        f"({100 * summary['convergence_rate']:.1f} %)"
+    )
+    header = ("parameter", "mean", "width", "pull mean", "pull width", "robust", "1σ coverage")
+    widths = (-14, 13, 12, 18, 12, 9, 18)
+    print("  " + "".join(f"{h:<{-w}}" if w < 0 else f"{h:>{w}}" for h, w in zip(header, widths, strict=True)))
+    for name, p in summary["parameters"].items():
+        print(
+            f"  {name:<14}{p['mean']:>13.6g}{p['width']:>12.4g}{p['pull_mean']:>+11.3f} ± {p['pull_mean_error']:.3f}"
+            f"{p['pull_width']:>12.3f}{p['pull_robust_width']:>9.3f}"
+            f"{100 * p['coverage_1sigma']:>10.1f} ± {100 * p['coverage_error']:.1f} %"
+        )
+    if "nmo" in summary:
+        m = summary["nmo"]
+        lo, hi = m["dchi2_quantiles_16_84"] or (float("nan"), float("nan"))
+        print(
+            f"  Δχ²_NMO: median {m['dchi2_median']:.3f} (16–84 %: {lo:.3f}–{hi:.3f}), mean {m['dchi2_mean']:.3f}, "
+            f"std {m['dchi2_std']:.3f}; median sensitivity {m['median_sensitivity']:.3f}σ; "
+            f"wrong ordering preferred in {100 * m['fraction_wrong_preferred']:.1f} % of toys"
+        )
     return 0
 
 
@@ -554,6 +737,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except Interrupted as exc:
+        print(f"juno-fit: {exc}", file=sys.stderr)
+        return 130
     except JunoFitError as exc:
         print(f"juno-fit: error: {exc}", file=sys.stderr)
         return 2

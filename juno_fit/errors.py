@@ -39,3 +39,7 @@ def _one_line(text: str) -> str:
 
 class DataError(JunoFitError):
     """A data file is not what the command expects (foreign file, mismatched binning, ...)."""
+
+
+class Interrupted(JunoFitError):
+    """Ctrl-C during a long job; what was finished is saved (exit code 130, not 2)."""

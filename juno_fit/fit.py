@@ -357,27 +357,82 @@ def minimise_fixed(
     return float(best.fval), False, 3, np.array(best.values)
 
 
+def scan_walk(
+    lik: Likelihood, name: str, values: np.ndarray, order: list[int], theta_best: np.ndarray, progress=None
+) -> dict[int, ScanPoint]:
+    """Scan points ``order`` (indices into ``values``) in that order, each started from the previous
+    point's solution, the first from ``theta_best``."""
+    steps = initial_steps(lik.model.parameters)
+    points: dict[int, ScanPoint] = {}
+    theta = theta_best
+    for i in order:
+        fval, valid, attempts, theta_i = minimise_fixed(lik, {name: values[i]}, theta, seed=i, steps=steps)
+        points[i] = ScanPoint(float(values[i]), fval, valid, attempts, theta_i)
+        theta = theta_i if valid else theta
+        if progress:
+            progress(len(points))
+    return points
+
+
+def _scan_walk_task(name, values, order, theta_best, config, data, statistic) -> dict[int, ScanPoint]:
+    from .ensemble import worker_likelihood
+
+    return scan_walk(worker_likelihood(config, data, statistic), name, values, order, theta_best)
+
+
 def profile_scan(
-    lik: Likelihood, name: str, values: np.ndarray, *, best: FitResult | None = None, progress=None
+    lik: Likelihood,
+    name: str,
+    values: np.ndarray,
+    *,
+    best: FitResult | None = None,
+    progress=None,
+    client=None,
 ) -> tuple[list[ScanPoint], FitResult]:
     """Δχ² profile of one parameter: at each value every other free parameter is re-minimised,
     starting from the neighbouring point's solution (the scan walks outwards from the best fit on
-    both sides). Returns the points (sorted by value) and the free fit."""
+    both sides; with a Dask ``client`` the two walks run as two tasks). Returns the points (sorted by
+    value) and the free fit."""
     params = lik.model.parameters
     best = fit(lik, minos=[]) if best is None else best
     theta_best = np.array([best.values[n] for n in params.names])
     values = np.sort(np.asarray(values, dtype=float))
     centre = int(np.searchsorted(values, best.values[name]))
+    walks = [list(range(centre - 1, -1, -1)), list(range(centre, len(values)))]
+    walks = [w for w in walks if w]
     points: dict[int, ScanPoint] = {}
-    steps = initial_steps(params)
-    for order in (range(centre - 1, -1, -1), range(centre, len(values))):
-        theta = theta_best
-        for i in order:
-            fval, valid, attempts, theta_i = minimise_fixed(lik, {name: values[i]}, theta, seed=i, steps=steps)
-            points[i] = ScanPoint(float(values[i]), fval, valid, attempts, theta_i)
-            theta = theta_i if valid else theta
+    if client is None:
+        for order in walks:
+            done = len(points)
+            points.update(
+                scan_walk(
+                    lik,
+                    name,
+                    values,
+                    order,
+                    theta_best,
+                    (lambda k, d=done: progress(d + k, len(values))) if progress else None,
+                )
+            )
+    else:
+        from .ensemble import dask_map
+
+        shared = {"config": lik.model.config, "data": lik.data, "statistic": lik.statistic}
+        counted = {"n": 0}
+
+        def take(i: int, result: dict[int, ScanPoint]) -> None:
+            counted["n"] += len(result)
             if progress:
-                progress(len(points), len(values))
+                progress(counted["n"], len(values))
+
+        for part in dask_map(
+            _scan_walk_task,
+            [(name, values, w, theta_best) for w in walks],
+            client=client,
+            shared=shared,
+            on_result=take,
+        ):
+            points.update(part)
     return [points[i] for i in range(len(values))], best
 
 
@@ -435,23 +490,10 @@ def grid_rows(
     return out
 
 
-_WORKER: dict = {}
+def _grid_rows_task(names, xs, ys, rows, theta_best, config, data, statistic):
+    from .ensemble import worker_likelihood
 
-
-def _grid_worker_init(config_name: str, exposure_days: float, data: list[np.ndarray], statistic: str) -> None:
-    import dataclasses
-
-    from .config import load_config
-    from .likelihood import warm_model
-
-    config = dataclasses.replace(load_config(config_name), exposure_days=exposure_days)
-    model = warm_model(config)
-    _WORKER["lik"] = Likelihood(model, data, statistic)
-
-
-def _grid_worker_rows(args):
-    names, xs, ys, rows, theta_best = args
-    return grid_rows(_WORKER["lik"], names, xs, ys, rows, theta_best)
+    return grid_rows(worker_likelihood(config, data, statistic), names, xs, ys, rows, theta_best)
 
 
 def profile_grid(
@@ -461,39 +503,30 @@ def profile_grid(
     ys: np.ndarray,
     *,
     best: FitResult | None = None,
-    workers: int = 1,
     progress=None,
+    client=None,
 ) -> dict:
-    """Δχ² on the grid xs × ys (profiled over every other parameter), rows spread over ``workers``
-    processes (each builds its own model from the config file). Returns a dict with ``dchi2``
+    """Δχ² on the grid xs × ys (profiled over every other parameter); with a Dask ``client`` each row
+    is a task (the workers build the model from the config once). Returns a dict with ``dchi2``
     (len(xs) × len(ys)), ``valid``, ``retries``, ``best`` and ``fmin`` (the smallest of the free fit
     and the grid)."""
     params = lik.model.parameters
     best = fit(lik, minos=[]) if best is None else best
     theta_best = np.array([best.values[n] for n in params.names])
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    order = list(np.argsort(np.abs(xs - best.values[names[0]])))  # rows nearest the best fit first
-    if workers <= 1:
-        chunks = [order]
+    order = [int(i) for i in np.argsort(np.abs(xs - best.values[names[0]]))]  # rows nearest the best fit first
+    if client is None:
         results = []
         for k, i in enumerate(order):
-            results.append(grid_rows(lik, names, xs, ys, [int(i)], theta_best))
+            results.append(grid_rows(lik, names, xs, ys, [i], theta_best))
             if progress:
                 progress(k + 1, len(order))
     else:
-        import multiprocessing as mp
+        from .ensemble import dask_map
 
-        chunks = [[int(i) for i in order[w::workers]] for w in range(workers)]
-        config = lik.model.config
-        ctx = mp.get_context("spawn")
-        init = (config.file, config.exposure_days, lik.data, lik.statistic)
-        with ctx.Pool(workers, _grid_worker_init, init) as pool:
-            tasks = [(names, xs, ys, [i], theta_best) for chunk in chunks for i in chunk]
-            results = []
-            for k, res in enumerate(pool.imap_unordered(_grid_worker_rows, tasks)):
-                results.append(res)
-                if progress:
-                    progress(k + 1, len(tasks))
+        shared = {"config": lik.model.config, "data": lik.data, "statistic": lik.statistic}
+        tasks = [(names, xs, ys, [i], theta_best) for i in order]
+        results = dask_map(_grid_rows_task, tasks, client=client, shared=shared, progress=progress)
     fval = np.full((len(xs), len(ys)), np.nan)
     valid = np.zeros((len(xs), len(ys)), dtype=bool)
     retries = 0

@@ -30,16 +30,14 @@ def wrong_ordering_start(values: dict[str, float]) -> float:
     return -values["dm2_31"] + 2.0 * values["sin2_theta12"] * values["dm2_21"]
 
 
-def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -> tuple[FitResult, FitResult]:
-    """(true-ordering fit, best wrong-ordering fit) of the Asimov data of ``config``."""
-    model = warm_model(config)
-    lik = Likelihood(model, asimov(model).arrays(model))
-    true_sign = np.sign(config.oscillation.dm2_31)
-    bound = {"dm2_31": (0.0, 1.0)} if true_sign > 0 else {"dm2_31": (-1.0, 0.0)}
-    true_fit = fit(lik, minos=[], limits=bound)
-    params = model.parameters
-    theta = params.values()
-    centre = wrong_ordering_start(config.oscillation.__dict__)
+def wrong_ordering_fit(
+    lik: Likelihood, true_fit: FitResult, true_sign: float, *, starts: tuple[float, ...] = WRONG_STARTS
+) -> FitResult:
+    """The best fit under the other ordering (the sign of Δm²31 held by a limit), MIGRAD started from
+    the other nuisances of ``true_fit`` and Δm²31 at ``starts`` around the |Δm²ee|-preserving value."""
+    params = lik.model.parameters
+    theta = np.array([true_fit.values[n] for n in params.names])
+    centre = wrong_ordering_start(true_fit.values)
     wrong_bound = {"dm2_31": (-1.0, 0.0)} if true_sign > 0 else {"dm2_31": (0.0, 1.0)}
     best: FitResult | None = None
     for offset in starts:
@@ -53,24 +51,51 @@ def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -
         ):
             best = result
     assert best is not None
-    return true_fit, best
+    return best
 
 
-def nmo_sensitivity(config: Config, exposures: list[float], *, progress: Callable[[str], None] | None = None) -> dict:
-    """``{"true_ordering": ..., "exposures": {label: {"dchi2", "sigma", "dm2_31_wrong", ...}}}`` for
-    exposures given in days (labels are filled in by the caller)."""
-    out: dict = {"true_ordering": config.oscillation.ordering, "exposures": {}}
-    for days in exposures:
-        if progress:
-            progress(f"{days:g} days: fits under both orderings ...")
-        cfg = dataclasses.replace(config, exposure_days=days)
-        true_fit, wrong = ordering_fits(cfg)
-        dchi2 = wrong.fval - true_fit.fval
-        out["exposures"][days] = {
-            "dchi2": float(dchi2),
-            "sigma": float(np.sqrt(max(dchi2, 0.0))),
-            "dm2_31_wrong": float(wrong.values["dm2_31"]),
-            "dm2_31_true_fit": float(true_fit.values["dm2_31"]),
-            "valid": bool(true_fit.valid and wrong.valid),
-        }
-    return out
+def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -> tuple[FitResult, FitResult]:
+    """(true-ordering fit, best wrong-ordering fit) of the Asimov data of ``config``."""
+    model = warm_model(config)
+    lik = Likelihood(model, asimov(model).arrays(model))
+    true_sign = float(np.sign(config.oscillation.dm2_31))
+    bound = {"dm2_31": (0.0, 1.0)} if true_sign > 0 else {"dm2_31": (-1.0, 0.0)}
+    true_fit = fit(lik, minos=[], limits=bound)
+    return true_fit, wrong_ordering_fit(lik, true_fit, true_sign, starts=starts)
+
+
+def nmo_point(days: float, config: Config) -> dict:
+    """Δχ²_NMO of the Asimov data of ``config`` at ``days`` (one task of :func:`nmo_sensitivity`)."""
+    true_fit, wrong = ordering_fits(dataclasses.replace(config, exposure_days=days))
+    dchi2 = wrong.fval - true_fit.fval
+    return {
+        "dchi2": float(dchi2),
+        "sigma": float(np.sqrt(max(dchi2, 0.0))),
+        "dm2_31_wrong": float(wrong.values["dm2_31"]),
+        "dm2_31_true_fit": float(true_fit.values["dm2_31"]),
+        "valid": bool(true_fit.valid and wrong.valid),
+    }
+
+
+def nmo_sensitivity(
+    config: Config,
+    exposures: list[float],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+) -> dict:
+    """``{"true_ordering": ..., "exposures": {days: {"dchi2", "sigma", "dm2_31_wrong", ...}}}`` for
+    exposures given in days; with a Dask ``client`` each exposure is a task."""
+    if client is None:
+        points = []
+        for k, days in enumerate(exposures):
+            points.append(nmo_point(days, config))
+            if progress:
+                progress(k + 1, len(exposures))
+    else:
+        from .ensemble import dask_map
+
+        points = dask_map(
+            nmo_point, [(d,) for d in exposures], client=client, shared={"config": config}, progress=progress
+        )
+    return {"true_ordering": config.oscillation.ordering, "exposures": dict(zip(exposures, points, strict=True))}

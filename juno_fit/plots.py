@@ -275,3 +275,56 @@ def plot_correlation(names: list[str], covariance: np.ndarray, path: str | Path,
     if title:
         ax.set_title(title, fontsize=10)
     return _save(fig, path)
+
+
+def plot_toy_parameter(
+    name: str, values: np.ndarray, errors: np.ndarray, truth: np.ndarray, path: str | Path, *, title: str = ""
+) -> Path:
+    """Two panels for one parameter of an ensemble: the fitted values with the true value, and the
+    pulls (fit − truth)/error with a unit Gaussian scaled to the number of toys."""
+    label, scale = _axis(name)
+    values, errors, truth = (np.asarray(x, dtype=float) for x in (values, errors, truth))
+    ok = errors > 0
+    pulls = (values[ok] - truth[ok]) / errors[ok]
+    fig, (ax, axp) = plt.subplots(1, 2, figsize=(10.0, 4.0))
+    bins = max(10, min(60, int(np.sqrt(max(len(values), 1))) * 2))
+    ax.hist(values * scale, bins=bins, color="C0", alpha=0.8)
+    for t in np.unique(truth):
+        ax.axvline(t * scale, color="C3", lw=1.2, label="truth" if t == truth[0] else None)
+    ax.set_xlabel(f"fitted {label}")
+    ax.set_ylabel("toys")
+    ax.legend(fontsize=8, frameon=False)
+    ax.ticklabel_format(useOffset=False)
+    edges = np.linspace(-5, 5, 41)
+    axp.hist(np.clip(pulls, -5, 5), bins=edges, color="C0", alpha=0.8, label="toys (clipped at ±5)")
+    x = np.linspace(-5, 5, 400)
+    width = edges[1] - edges[0]
+    axp.plot(x, len(pulls) * width * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi), color="C3", lw=1.2, label="N(0, 1)")
+    if len(pulls) > 1:
+        axp.set_title(f"mean {np.mean(pulls):+.3f}, width {np.std(pulls, ddof=1):.3f}", fontsize=9)
+    axp.set_xlabel(f"pull of {label.split(' [')[0]}")
+    axp.set_ylabel("toys")
+    axp.legend(fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_toy_dchi2(dchi2: np.ndarray, path: str | Path, *, title: str = "") -> Path:
+    """Distribution of Δχ²_NMO = χ²_min(wrong ordering) − χ²_min(true) over an ensemble, with its median."""
+    dchi2 = np.asarray(dchi2, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    ax.hist(dchi2, bins=max(10, min(60, int(np.sqrt(max(len(dchi2), 1))) * 2)), color="C0", alpha=0.8)
+    if len(dchi2):
+        med = float(np.median(dchi2))
+        ax.axvline(med, color="C3", lw=1.2, label=f"median {med:.2f}")
+        ax.axvline(0.0, color="0.4", lw=0.8, ls=":")
+        ax.legend(fontsize=8, frameon=False)
+    ax.set_xlabel(
+        r"$\Delta\chi^2_\mathrm{NMO} = \chi^2_\mathrm{min}(\mathrm{wrong}) - \chi^2_\mathrm{min}(\mathrm{true})$"
+    )
+    ax.set_ylabel("toys")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)

@@ -10,30 +10,49 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from .config import SYSTEMATICS, load_config
+from .config import SYSTEMATICS, Config, load_config
 from .datasets import asimov
 from .fit import fit
 from .likelihood import Likelihood, warm_model
 
 
-def precision(config_name: str, exposures: list[str], progress: Callable[[str], None] | None = None) -> dict:
+def precision_point(config: Config) -> dict[str, float]:
+    """Relative 1σ errors of the free oscillation parameters from the Asimov fit of ``config``."""
+    model = warm_model(config)
+    result = fit(Likelihood(model, asimov(model).arrays(model)), minos=[], seed=config.seed)
+    if not result.valid:
+        raise RuntimeError(f"{config.name}: the Asimov fit did not converge ({'; '.join(result.messages)})")
+    return {name: result.errors[name] / abs(result.values[name]) for name in config.fit.free}
+
+
+def precision(
+    config_name: str,
+    exposures: list[str],
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    client=None,
+) -> dict:
     """``{exposure: {parameter: {"rel": stat+syst, "rel_stat": stat only}}}`` for the free oscillation
-    parameters of the config."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    parameters of the config; with a Dask ``client`` each fit is a task."""
+    tasks: list[tuple[str, str, Config]] = []
     for exposure in exposures:
         config = load_config(config_name, exposure=exposure)
         stat_config = dataclasses.replace(
             config, fit=dataclasses.replace(config.fit, systematics=dict.fromkeys(SYSTEMATICS, False))
         )
-        row: dict[str, dict[str, float]] = {}
-        for label, cfg in (("rel", config), ("rel_stat", stat_config)):
+        tasks += [(exposure, "rel", config), (exposure, "rel_stat", stat_config)]
+    if client is None:
+        rows = []
+        for k, (_, _, cfg) in enumerate(tasks):
+            rows.append(precision_point(cfg))
             if progress:
-                progress(f"{exposure}: {'stat+syst' if label == 'rel' else 'stat only'} fit ...")
-            model = warm_model(cfg)
-            result = fit(Likelihood(model, asimov(model).arrays(model)), minos=[], seed=cfg.seed)
-            if not result.valid:
-                raise RuntimeError(f"{exposure}: the Asimov fit did not converge ({'; '.join(result.messages)})")
-            for name in cfg.fit.free:
-                row.setdefault(name, {})[label] = result.errors[name] / abs(result.values[name])
-        out[exposure] = row
+                progress(k + 1, len(tasks))
+    else:
+        from .ensemble import dask_map
+
+        rows = dask_map(precision_point, [(cfg,) for _, _, cfg in tasks], client=client, progress=progress)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for (exposure, label, _), row in zip(tasks, rows, strict=True):
+        for name, rel in row.items():
+            out.setdefault(exposure, {}).setdefault(name, {})[label] = rel
     return out

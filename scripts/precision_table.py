@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from juno_fit.precision import precision
+from juno_fit.progress import Progress
 
 EXPOSURES = ("100d", "6y", "20y")
 TRUTH = {"dm2_31": 2.5283e-3, "dm2_21": 7.53e-5, "sin2_theta12": 0.307, "sin2_theta13": 0.0218}
@@ -34,7 +35,7 @@ LABELS = {"dm2_31": "Δm²31", "dm2_21": "Δm²21", "sin2_theta12": "sin²θ12",
 
 
 def table(config: str) -> str:
-    result = precision(config, list(EXPOSURES), progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = precision(config, list(EXPOSURES), progress=Progress(0, "precision fits", unit="fits").callback)
     lines = [
         f"# Expected relative 1σ precision, `{config}`, versus arXiv:2204.13249 Table 6",
         "",

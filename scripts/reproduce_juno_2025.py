@@ -31,10 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from juno_fit.config import SYSTEMATICS, load_config, read_csv_columns
+from juno_fit.ensemble import dask_client
 from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, fit, profile_grid
 from juno_fit.io import read_data, read_juno_release_table
 from juno_fit.likelihood import Likelihood, warm_model
 from juno_fit.plots import plot_contours, plot_fit_spectrum
+from juno_fit.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "detector" / "juno2025"
@@ -203,11 +205,10 @@ def figures(model, lik, result, pred, outdir: Path, points: int, workers: int) -
     ranges = [(result.values[n] - 4.5 * result.errors[n], result.values[n] + 4.5 * result.errors[n]) for n in names]
     xs, ys = np.linspace(*ranges[0], points), np.linspace(*ranges[1], points)
 
-    def progress(done: int, total: int) -> None:
-        print(f"\rcontour grid: {done}/{total} rows", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
+    progress = Progress(points, "contour grid", unit="rows").callback
     t0 = time.perf_counter()
-    grid = profile_grid(lik, names, xs, ys, best=result, workers=workers, progress=progress)
+    with dask_client(workers) as client:
+        grid = profile_grid(lik, names, xs, ys, best=result, progress=progress, client=client)
     lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
     print(
         f"{points}×{points} profiled grid in {time.perf_counter() - t0:.0f} s, "
@@ -238,7 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outdir", type=Path, default=Path("."), help="folder for the two figures (default: .)")
     parser.add_argument("--points", type=int, default=41, help="contour grid points per axis (default 41)")
-    parser.add_argument("--workers", type=int, default=2, help="processes for the contour grid (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes for the contour grid (default 2)")
     args = parser.parse_args()
     args.outdir.mkdir(parents=True, exist_ok=True)
 

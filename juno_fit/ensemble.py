@@ -1,0 +1,592 @@
+"""Many fits on Dask: ensembles of pseudo-experiments, and the tasks of scans, contour grids and
+exposure curves.
+
+Execution. :func:`dask_client` gives a ``dask.distributed`` client: of a local cluster of worker
+processes (one thread each) by default, or of an existing cluster when a scheduler address is
+given. Each worker process builds the model of a config once (:func:`worker_model`, under the
+Numba compile lock) and keeps it for the next task; the config travels to the workers as a pickled
+object, so remote workers need juno-fit installed but not the config file.
+
+Ensembles. Pseudo-experiment k is generated from (config seed, k) only and fitted from the true
+point with retries seeded by k, so a toy's result does not depend on the worker that ran it, on the
+number of workers or on the order of completion. Results are kept in memory by toy index and the
+output file is rewritten atomically (a temporary file renamed over it) every few seconds and at the
+end: the file on disk is always a complete ensemble file holding the toys finished so far, sorted by
+index. Rerunning the same command reads it and fits only the missing indices, so a run interrupted in
+any way (Ctrl-C, a killed worker — Dask reschedules its tasks —, a killed client) completes with
+exactly the requested toys.
+
+File format (HDF5, ``format = "juno-fit ensemble"``): the ensemble's identity as attributes
+(:data:`SPEC_FIELDS`: config name and full text, exposure, seed, true ordering, options, statistic),
+``parameters/names`` and ``parameters/free``, and per toy ``toys/index``, ``toys/values``,
+``toys/errors``, ``toys/truth`` (toys × parameters), ``toys/valid``, ``toys/fval``, ``toys/nfev``,
+``toys/attempts``, ``toys/seconds`` (fit time; the one field that differs between identical runs) and
+for mass-ordering ensembles ``toys/fval_wrong``, ``toys/valid_wrong``, ``toys/dm2_31_wrong``,
+``toys/dchi2`` (χ²_min(wrong) − χ²_min(true)).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .config import OSCILLATION_PARAMETERS, Config
+from .errors import DataError, Interrupted, JunoFitError
+from .io import atomic_output
+
+ENSEMBLE_FORMAT = "juno-fit ensemble"
+ENSEMBLE_VERSION = 1
+SPEC_FIELDS = (
+    "config_name",
+    "config_text",
+    "exposure_days",
+    "seed",
+    "true_ordering",
+    "nmo",
+    "throw_nuisances",
+    "global_search",
+    "statistic",
+)
+TOY_FIELDS = ("values", "errors", "truth", "valid", "fval", "nfev", "attempts", "seconds")
+NMO_FIELDS = ("fval_wrong", "valid_wrong", "dm2_31_wrong", "dchi2")
+# Δm²31 starts of --global fits besides the truth (relative offsets): the Δm²31 likelihood has
+# local minima 5–10 % apart where the fast oscillation realigns; starts over ±30 % find the global one.
+GLOBAL_DM31_STARTS = tuple(float(x) for x in np.round(np.arange(-0.30, 0.301, 0.05), 2) if x != 0.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Dask
+# --------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A ``dask.distributed.Client``: connected to ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``) or to a new local cluster of ``workers`` processes (default: the number
+    of cores), one thread each. The local cluster is shut down on exit."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise JunoFitError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = int(workers or os.cpu_count() or 1)
+    if n < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {n}")
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        # no fixed port: the scheduler's HTTP endpoint (and the dashboard, where Bokeh is installed)
+        # takes a free one on the loopback interface, so several clusters can run side by side
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def n_workers(client) -> int:
+    return max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+
+
+def dask_map(
+    fn: Callable,
+    items: Sequence[tuple],
+    *,
+    client,
+    shared: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_result: Callable[[int, Any], None] | None = None,
+) -> list:
+    """``[fn(**shared, *item) for item in items]`` on the cluster, in input order. ``shared``
+    values (configs, data) are scattered once to every worker. ``on_result(i, result)`` is called as
+    each finishes (in completion order); Ctrl-C cancels what is left and raises :class:`Interrupted`."""
+    from dask.distributed import as_completed
+
+    shared_futures = {k: client.scatter(v, broadcast=True, hash=False) for k, v in (shared or {}).items()}
+    futures = [client.submit(fn, *item, **shared_futures, pure=False) for item in items]
+    index = {f.key: i for i, f in enumerate(futures)}
+    results: list = [None] * len(items)
+    done = 0
+    try:
+        for fut in as_completed(futures):
+            i = index[fut.key]
+            results[i] = fut.result()
+            done += 1
+            if on_result:
+                on_result(i, results[i])
+            if progress:
+                progress(done, len(items))
+    except KeyboardInterrupt:
+        client.cancel(futures)
+        raise Interrupted(f"interrupted after {done} of {len(items)} tasks") from None
+    return results
+
+
+# --------------------------------------------------------------------------------------------------
+# Worker side: one model (and likelihood) per config, kept between tasks
+# --------------------------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def config_key(config: Config) -> str:
+    """Identity of a config as the workers see it (text, exposure and every replaced field)."""
+    return hashlib.sha256(pickle.dumps(config, protocol=5)).hexdigest()
+
+
+def worker_model(config: Config):
+    """The model of ``config`` in this process, built once (under the compile lock)."""
+    from .likelihood import warm_model
+
+    key = config_key(config)
+    if _WORKER.get("model_key") != key:
+        _WORKER.clear()
+        _WORKER["model"] = warm_model(config)
+        _WORKER["model_key"] = key
+    return _WORKER["model"]
+
+
+def worker_likelihood(config: Config, data: list[np.ndarray], statistic: str | None = None):
+    """The likelihood of ``config`` on ``data`` in this process, built once per (config, data)."""
+    from .likelihood import Likelihood
+
+    model = worker_model(config)
+    digest = hashlib.sha256(b"".join(np.ascontiguousarray(d, dtype=float).tobytes() for d in data)).hexdigest()
+    key = (digest, statistic)
+    if _WORKER.get("lik_key") != key:
+        _WORKER["lik"] = Likelihood(model, [np.asarray(d, dtype=float) for d in data], statistic)
+        _WORKER["lik_key"] = key
+    return _WORKER["lik"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Ensembles of pseudo-experiments
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """What makes two ensembles the same: toys with equal indices are then the same toys."""
+
+    config_name: str
+    config_text: str
+    exposure_days: float
+    seed: int
+    true_ordering: str
+    nmo: bool
+    throw_nuisances: bool
+    global_search: bool
+    statistic: str
+    parameters: tuple[str, ...]
+    free: tuple[str, ...]
+
+    def differences(self, other: EnsembleSpec) -> list[str]:
+        out = [f for f in SPEC_FIELDS if getattr(self, f) != getattr(other, f)]
+        if self.parameters != other.parameters or self.free != other.free:
+            out.append("parameters")
+        return out
+
+
+def ensemble_config(config: Config, true_ordering: str | None = None) -> Config:
+    """``config`` with its true point in the requested ordering: the other ordering's Δm²31 keeps
+    |Δm²ee| = |Δm²31 − sin²θ12 Δm²21|, and an external constraint on Δm²31 is mirrored the same way."""
+    if true_ordering is None or true_ordering == config.oscillation.ordering:
+        return config
+    if true_ordering not in ("normal", "inverted"):
+        raise JunoFitError(f"--true-ordering: accepted values normal, inverted; got {true_ordering!r}")
+    osc = config.oscillation
+
+    def mirror(dm31: float) -> float:
+        return -dm31 + 2.0 * osc.sin2_theta12 * osc.dm2_21
+
+    constraints = dict(config.fit.constraints)
+    if "dm2_31" in constraints:
+        mean, sigma = constraints["dm2_31"]
+        constraints["dm2_31"] = (mirror(mean), sigma)
+    return dataclasses.replace(
+        config,
+        oscillation=dataclasses.replace(osc, dm2_31=mirror(osc.dm2_31)),
+        fit=dataclasses.replace(config.fit, constraints=constraints),
+    )
+
+
+def ensemble_spec(
+    config: Config, *, nmo: bool = False, throw_nuisances: bool = False, global_search: bool = False
+) -> EnsembleSpec:
+    from .model import build_parameters
+
+    params = build_parameters(config)
+    return EnsembleSpec(
+        config_name=config.name,
+        config_text=config.text,
+        exposure_days=float(config.exposure_days),
+        seed=int(config.seed),
+        true_ordering=config.oscillation.ordering,
+        nmo=bool(nmo),
+        throw_nuisances=bool(throw_nuisances),
+        global_search=bool(global_search),
+        statistic=config.fit.statistic,
+        parameters=tuple(params.names),
+        free=tuple(p.name for p in params if not p.fixed),
+    )
+
+
+def fit_toy(model, toy: int, spec: EnsembleSpec) -> dict[str, Any]:
+    """Generate pseudo-experiment ``toy`` and fit it (from the truth; with ``spec.nmo`` also under
+    the other ordering). Deterministic in (config, toy)."""
+    from .datasets import pseudo_experiment
+    from .fit import fit
+    from .likelihood import Likelihood
+    from .nmo import wrong_ordering_fit
+
+    params = model.parameters
+    data = pseudo_experiment(model, toy, throw_nuisances=spec.throw_nuisances)
+    lik = Likelihood(model, data.arrays(model))
+    starts = GLOBAL_DM31_STARTS if spec.global_search else ()
+    t0 = time.perf_counter()
+    true_sign = 1.0 if model.config.oscillation.dm2_31 > 0 else -1.0
+    limits = {"dm2_31": (0.0, 1.0) if true_sign > 0 else (-1.0, 0.0)} if spec.nmo else None
+    result = fit(lik, minos=[], seed=toy, dm31_starts=starts, limits=limits)
+    record: dict[str, Any] = {
+        "index": toy,
+        "values": np.array([result.values[n] for n in params.names]),
+        "errors": np.array([result.errors.get(n, 0.0) for n in params.names]),
+        "truth": np.array([data.truth[n] for n in params.names]),
+        "valid": bool(result.valid),
+        "fval": float(result.fval),
+        "nfev": int(result.nfev),
+        "attempts": int(result.attempts),
+    }
+    if spec.nmo:
+        wrong = wrong_ordering_fit(lik, result, true_sign)
+        record.update(
+            fval_wrong=float(wrong.fval),
+            valid_wrong=bool(wrong.valid),
+            dm2_31_wrong=float(wrong.values["dm2_31"]),
+            dchi2=float(wrong.fval - result.fval),
+        )
+    record["seconds"] = time.perf_counter() - t0
+    return record
+
+
+def fit_toys(toys: list[int], spec: EnsembleSpec, config: Config) -> list[dict[str, Any]]:
+    """The Dask task: fit a chunk of toys with this worker's model of ``config``."""
+    model = worker_model(config)
+    return [fit_toy(model, k, spec) for k in toys]
+
+
+@dataclass
+class Ensemble:
+    spec: EnsembleSpec
+    records: dict[int, dict[str, Any]]
+    created: str = ""
+
+    @property
+    def indices(self) -> np.ndarray:
+        return np.array(sorted(self.records), dtype=np.int64)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Per-toy columns sorted by index."""
+        idx = self.indices
+        fields = TOY_FIELDS + (NMO_FIELDS if self.spec.nmo else ())
+        out: dict[str, np.ndarray] = {"index": idx}
+        p = len(self.spec.parameters)
+        for name in fields:
+            rows = [self.records[int(i)][name] for i in idx]
+            if name in ("values", "errors", "truth"):
+                out[name] = np.array(rows, dtype=float).reshape(len(idx), p)
+            elif name in ("valid", "valid_wrong"):
+                out[name] = np.array(rows, dtype=bool)
+            elif name in ("nfev", "attempts"):
+                out[name] = np.array(rows, dtype=np.int64)
+            else:
+                out[name] = np.array(rows, dtype=float)
+        return out
+
+
+def write_ensemble(path: str | Path, ensemble: Ensemble) -> Path:
+    """Write the ensemble atomically (complete file or nothing)."""
+    import h5py
+
+    spec = ensemble.spec
+    path = Path(path)
+    arrays = ensemble.arrays()
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = ENSEMBLE_FORMAT
+        f.attrs["format_version"] = ENSEMBLE_VERSION
+        f.attrs["juno_fit_version"] = __version__
+        f.attrs["created"] = ensemble.created or datetime.now(UTC).isoformat(timespec="seconds")
+        f.attrs["written"] = datetime.now(UTC).isoformat(timespec="seconds")
+        for name in SPEC_FIELDS:
+            f.attrs[name] = getattr(spec, name)
+        f["parameters/names"] = np.array(spec.parameters, dtype="S")
+        f["parameters/free"] = np.array([n in spec.free for n in spec.parameters], dtype=bool)
+        for name, values in arrays.items():
+            f[f"toys/{name}"] = values
+    return path
+
+
+def read_ensemble(path: str | Path) -> Ensemble:
+    """Read an ensemble file; anything else (not HDF5, another format, missing or inconsistent
+    datasets) is a :class:`DataError` naming the file."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: ensemble file not found")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise DataError(f"{path}: not an HDF5 file (expected a 'juno-fit toys' ensemble)") from None
+    with f:
+        fmt = f.attrs.get("format")
+        if isinstance(fmt, bytes):
+            fmt = fmt.decode()
+        if fmt != ENSEMBLE_FORMAT:
+            raise DataError(f"{path}: not a juno-fit ensemble (format attribute {fmt!r}, expected {ENSEMBLE_FORMAT!r})")
+        try:
+            attrs = {name: f.attrs[name] for name in SPEC_FIELDS}
+            names = tuple(n.decode() for n in f["parameters/names"][()])
+            free_mask = f["parameters/free"][()]
+            nmo = bool(attrs["nmo"])
+            fields = ("index",) + TOY_FIELDS + (NMO_FIELDS if nmo else ())
+            cols = {name: f[f"toys/{name}"][()] for name in fields}
+        except (KeyError, OSError, ValueError) as exc:
+            raise DataError(f"{path}: damaged juno-fit ensemble ({exc})") from None
+        created = f.attrs.get("created", "")
+    n = len(cols["index"])
+    if any(len(c) != n for c in cols.values()) or len(free_mask) != len(names):
+        raise DataError(f"{path}: damaged juno-fit ensemble (columns of different lengths)")
+    for name in ("values", "errors", "truth"):
+        if cols[name].shape != (n, len(names)):
+            raise DataError(f"{path}: damaged juno-fit ensemble (toys/{name} has shape {cols[name].shape})")
+    if len(np.unique(cols["index"])) != n:
+        raise DataError(f"{path}: damaged juno-fit ensemble (repeated toy indices)")
+    spec = EnsembleSpec(
+        config_name=str(attrs["config_name"]),
+        config_text=str(attrs["config_text"]),
+        exposure_days=float(attrs["exposure_days"]),
+        seed=int(attrs["seed"]),
+        true_ordering=str(attrs["true_ordering"]),
+        nmo=nmo,
+        throw_nuisances=bool(attrs["throw_nuisances"]),
+        global_search=bool(attrs["global_search"]),
+        statistic=str(attrs["statistic"]),
+        parameters=names,
+        free=tuple(n for n, m in zip(names, free_mask, strict=True) if m),
+    )
+    records: dict[int, dict[str, Any]] = {}
+    for row, k in enumerate(cols["index"]):
+        rec: dict[str, Any] = {"index": int(k)}
+        for name in fields[1:]:
+            v = cols[name][row]
+            rec[name] = v.copy() if isinstance(v, np.ndarray) else v.item()
+        records[int(k)] = rec
+    return Ensemble(spec, records, created=str(created))
+
+
+def same_toy(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal results (every field but the fit time, bit for bit)."""
+    for name in a:
+        if name == "seconds":
+            continue
+        va, vb = np.asarray(a[name]), np.asarray(b[name])
+        if va.shape != vb.shape or not np.array_equal(va, vb, equal_nan=True):
+            return False
+    return True
+
+
+def merge_ensembles(paths: Sequence[str | Path]) -> Ensemble:
+    """The union of ensembles of the same spec; a toy in several must have the same result."""
+    if not paths:
+        raise JunoFitError("merge: give at least one ensemble file")
+    first = read_ensemble(paths[0])
+    merged = Ensemble(first.spec, dict(first.records), created=first.created)
+    origin = dict.fromkeys(first.records, str(paths[0]))
+    for path in paths[1:]:
+        other = read_ensemble(path)
+        diff = merged.spec.differences(other.spec)
+        if diff:
+            raise DataError(f"{path}: a different ensemble than {paths[0]} ({', '.join(diff)} differ); not merged")
+        for k, rec in other.records.items():
+            if k in merged.records:
+                if not same_toy(merged.records[k], rec):
+                    raise DataError(f"{path}: toy {k} differs from the same toy in {origin[k]}; not merged")
+                continue
+            merged.records[k] = rec
+            origin[k] = str(path)
+    return merged
+
+
+def run_ensemble(
+    config: Config,
+    n: int,
+    output: str | Path,
+    *,
+    first: int = 0,
+    nmo: bool = False,
+    throw_nuisances: bool = False,
+    global_search: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    flush_seconds: float = 5.0,
+    chunk: int | None = None,
+    show_progress: bool = True,
+    client=None,
+) -> dict[str, Any]:
+    """Fit toys ``first … first+n−1`` of ``config`` (already in its true ordering, see
+    :func:`ensemble_config`) into ``output``, resuming what is there. Returns counts and timings."""
+    from .progress import Progress
+
+    if n < 1:
+        raise JunoFitError(f"--n: need at least 1 toy, got {n}")
+    if first < 0:
+        raise JunoFitError(f"--first: must be ≥ 0, got {first}")
+    output = Path(output)
+    spec = ensemble_spec(config, nmo=nmo, throw_nuisances=throw_nuisances, global_search=global_search)
+    if output.exists() and not force:
+        ensemble = read_ensemble(output)
+        diff = spec.differences(ensemble.spec)
+        if diff:
+            raise DataError(
+                f"{output}: holds a different ensemble ({', '.join(diff)} differ); give another -o or --force"
+            )
+    else:
+        ensemble = Ensemble(spec, {}, created=datetime.now(UTC).isoformat(timespec="seconds"))
+    wanted = range(first, first + n)
+    missing = [k for k in wanted if k not in ensemble.records]
+    summary: dict[str, Any] = {"requested": n, "already": n - len(missing), "fitted": 0, "seconds": 0.0}
+    if not missing:
+        if force or not output.exists():
+            write_ensemble(output, ensemble)
+        return summary
+
+    state = {"last": time.monotonic(), "dirty": False}
+
+    def flush() -> None:
+        if state["dirty"]:
+            write_ensemble(output, ensemble)
+            state["dirty"] = False
+        state["last"] = time.monotonic()
+
+    progress: Progress | None = None
+
+    def take(_i: int, records: list[dict[str, Any]]) -> None:
+        for rec in records:
+            ensemble.records[rec["index"]] = rec
+        if not summary["fitted"]:
+            summary["first_result_seconds"] = time.perf_counter() - t0
+        summary["fitted"] += len(records)
+        state["dirty"] = True
+        if progress:
+            progress.update(len(records))
+        if time.monotonic() - state["last"] >= flush_seconds:
+            flush()
+
+    t0 = time.perf_counter()
+    try:
+        with contextlib.ExitStack() as stack:
+            if client is None:
+                client = stack.enter_context(dask_client(workers, scheduler))
+            k = n_workers(client)
+            if show_progress:
+                progress = Progress(len(wanted), "toys", initial=len(wanted) - len(missing))
+            # small tasks: a chunk takes a second or two, so the last ones leave no worker idle for long
+            size = chunk or max(1, min(4, len(missing) // (8 * k)))
+            chunks = [(missing[i : i + size],) for i in range(0, len(missing), size)]
+            dask_map(fit_toys, chunks, client=client, shared={"spec": spec, "config": config}, on_result=take)
+    except Interrupted:
+        flush()
+        raise Interrupted(
+            f"interrupted: {len(ensemble.records)} toys saved in {output}; rerun the same command to fit the rest"
+        ) from None
+    finally:
+        if progress:
+            progress.close()
+        flush()
+    summary["seconds"] = time.perf_counter() - t0
+    summary["workers"] = k
+    return summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Summaries
+# --------------------------------------------------------------------------------------------------
+
+
+def summarise(ensemble: Ensemble) -> dict[str, Any]:
+    """Per free oscillation parameter: fitted mean and width, pull (fit − truth)/error mean, width
+    and robust width, 1σ coverage |fit − truth| ≤ error with its binomial error; the convergence
+    rate; for mass-ordering ensembles the Δχ² distribution and the median sensitivity."""
+    spec = ensemble.spec
+    a = ensemble.arrays()
+    n = len(a["index"])
+    valid = a["valid"] & (a["valid_wrong"] if spec.nmo else True)
+    out: dict[str, Any] = {
+        "config": spec.config_name,
+        "exposure_days": spec.exposure_days,
+        "true_ordering": spec.true_ordering,
+        "toys": n,
+        "converged": int(valid.sum()),
+        "convergence_rate": float(valid.mean()) if n else 0.0,
+        "parameters": {},
+    }
+    names = [p for p in OSCILLATION_PARAMETERS if p in spec.free]
+    for name in names:
+        j = spec.parameters.index(name)
+        v, e, t = a["values"][valid, j], a["errors"][valid, j], a["truth"][valid, j]
+        ok = e > 0
+        pull = (v[ok] - t[ok]) / e[ok]
+        m = len(pull)
+        cov = float(np.mean(np.abs(pull) <= 1.0)) if m else float("nan")
+        q25, q75 = np.percentile(pull, [25, 75]) if m else (np.nan, np.nan)
+        out["parameters"][name] = {
+            "truth": float(np.median(t)) if len(t) else float("nan"),
+            "mean": float(np.mean(v)) if len(v) else float("nan"),
+            "width": float(np.std(v, ddof=1)) if len(v) > 1 else float("nan"),
+            "mean_error": float(np.mean(e)) if len(e) else float("nan"),
+            "pull_mean": float(np.mean(pull)) if m else float("nan"),
+            "pull_mean_error": float(np.std(pull, ddof=1) / np.sqrt(m)) if m > 1 else float("nan"),
+            "pull_width": float(np.std(pull, ddof=1)) if m > 1 else float("nan"),
+            "pull_robust_width": float((q75 - q25) / 1.3490),
+            "coverage_1sigma": cov,
+            "coverage_error": float(np.sqrt(cov * (1 - cov) / m)) if m else float("nan"),
+            "n": m,
+        }
+    if spec.nmo:
+        d = a["dchi2"][valid]
+        out["nmo"] = {
+            "dchi2_mean": float(np.mean(d)) if len(d) else float("nan"),
+            "dchi2_std": float(np.std(d, ddof=1)) if len(d) > 1 else float("nan"),
+            "dchi2_median": float(np.median(d)) if len(d) else float("nan"),
+            "dchi2_quantiles_16_84": [float(x) for x in np.percentile(d, [16, 84])] if len(d) else [],
+            "median_sensitivity": float(np.sign(np.median(d)) * np.sqrt(abs(np.median(d)))) if len(d) else float("nan"),
+            "fraction_wrong_preferred": float(np.mean(d < 0)) if len(d) else float("nan"),
+        }
+    return out
