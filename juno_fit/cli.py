@@ -695,6 +695,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             f"  {name:<14}{p['mean']:>13.6g}{p['width']:>12.4g}{p['pull_mean']:>+11.3f} ± {p['pull_mean_error']:.3f}"
             f"{p['pull_width']:>12.3f}{p['pull_robust_width']:>9.3f}"
             f"{100 * p['coverage_1sigma']:>10.1f} ± {100 * p['coverage_error']:.1f} %"
+            + (f"  ({p['n_degenerate_error']} on a boundary, left out)" if p["n_degenerate_error"] else "")
         )
     if "nmo" in summary:
         m = summary["nmo"]

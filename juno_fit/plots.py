@@ -284,11 +284,22 @@ def plot_toy_parameter(
     pulls (fit − truth)/error with a unit Gaussian scaled to the number of toys."""
     label, scale = _axis(name)
     values, errors, truth = (np.asarray(x, dtype=float) for x in (values, errors, truth))
-    ok = errors > 0
+    ok = errors > 0.01 * np.median(errors) if len(errors) else errors > 0  # as juno_fit.ensemble.summarise
     pulls = (values[ok] - truth[ok]) / errors[ok]
     fig, (ax, axp) = plt.subplots(1, 2, figsize=(10.0, 4.0))
     bins = max(10, min(60, int(np.sqrt(max(len(values), 1))) * 2))
-    ax.hist(values * scale, bins=bins, color="C0", alpha=0.8)
+    lo, hi = np.percentile(values, [0.5, 99.5]) if len(values) else (0.0, 1.0)
+    pad = 0.05 * (hi - lo) if hi > lo else 1e-9 * max(abs(lo), 1.0)
+    lo, hi = min(lo - pad, truth.min()), max(hi + pad, truth.max())
+    outside = int(np.sum((values < lo) | (values > hi)))
+    ax.hist(
+        values * scale,
+        bins=bins,
+        range=(lo * scale, hi * scale),
+        color="C0",
+        alpha=0.8,
+        label=f"toys ({outside} outside the range)" if outside else "toys",
+    )
     for t in np.unique(truth):
         ax.axvline(t * scale, color="C3", lw=1.2, label="truth" if t == truth[0] else None)
     ax.set_xlabel(f"fitted {label}")
