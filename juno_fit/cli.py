@@ -58,11 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fit", help="fit the oscillation parameters (Asimov data of the config unless --data)")
     _add_config(p)
     p.add_argument(
-        "--data", metavar="FILE", help="data set from 'juno-fit simulate' (.h5) or a JUNO release table (.csv)"
+        "--data",
+        metavar="FILE",
+        help="data set from 'juno-fit simulate' (.h5), a JUNO release table (.csv), or 'real' (Daya Bay)",
     )
     p.add_argument("-o", "--output", metavar="RESULT.h5", help="save the result with its provenance")
     p.add_argument("--force", action="store_true", help="overwrite an existing result file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument(
+        "--ordering", choices=("normal", "inverted"), help="mass ordering of the true point and the fit's start"
+    )
     p.add_argument("--no-minos", action="store_true", help="skip MINOS (HESSE errors only)")
     p.add_argument("--plot", metavar="FILE", help="data, stacked best fit and residuals (PNG or PDF)")
     p.add_argument("--plot-pulls", metavar="FILE", help="nuisance pulls")
@@ -265,7 +270,7 @@ def _print_fit(result, model, title: str) -> None:
     for msg in result.messages:
         print(f"  note: {msg}")
     print(f"\n  {'parameter':<16} {'value':>13} {'error':>11} {'rel':>8}   MINOS")
-    for name in ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31"):
+    for name in getattr(model, "oscillation_names", ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")):
         value, error = result.values[name], result.errors[name]
         rel = f"{100 * error / abs(value):.3f}%" if value else "-"
         me = result.minos.get(name)
@@ -288,6 +293,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from .likelihood import Likelihood, warm_model
 
     config = load_config(args.config, exposure=args.exposure)
+    if args.ordering:
+        if hasattr(config, "with_ordering"):
+            config = config.with_ordering(args.ordering)
+        else:
+            from .ensemble import ensemble_config
+
+            config = ensemble_config(config, args.ordering)
     if args.output and not args.force and Path(args.output).exists():
         raise JunoFitError(f"{args.output}: exists; pass --force to overwrite")
     model = warm_model(config)

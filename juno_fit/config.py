@@ -999,10 +999,20 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
     et = t.table("experiment")
     name = et.get("name", str, path.stem)
     description = et.get("description", str, "")
-    exposure_days = parse_exposure(et.raw("exposure"), cfile, "experiment.exposure")
+    kind = et.choice("model", ("juno", "dayabay"), "juno")
     seed = et.get("seed", int, 20260101)
     if seed < 0:
         et.fail("seed", f"must be a non-negative integer, got {seed}")
+    if kind == "dayabay":
+        et.finish()
+        if exposure is not None:
+            raise ConfigError(
+                cfile, "experiment.exposure", "a Daya Bay config takes its exposure from the data release"
+            )
+        from .dayabay import parse_dayabay_config
+
+        return parse_dayabay_config(t, name, description, seed, cfile, text)
+    exposure_days = parse_exposure(et.raw("exposure"), cfile, "experiment.exposure")
     et.finish()
     if exposure is not None:
         exposure_days = parse_exposure(exposure, "--exposure", "exposure")

@@ -77,6 +77,8 @@ def initial_steps(params: ParameterSet) -> np.ndarray:
             steps[i] = p.error
         elif p.name in block_sigma:
             steps[i] = block_sigma[p.name]
+        elif p.step is not None:
+            steps[i] = p.step
         elif p.name in _OSC_STEPS:
             steps[i] = _OSC_STEPS[p.name]
         else:
@@ -217,7 +219,9 @@ def fit(
     steps = initial_steps(params)
     retries = config.fit.retries if retries is None else retries
     if minos is None:
-        minos = [n for n in OSCILLATION_PARAMETERS if n in params.free] if config.fit.minos else []
+        names = getattr(lik.model, "oscillation_names", OSCILLATION_PARAMETERS)
+        minos = [n for n in names if n in params.free] if config.fit.minos else []
+    use_grad = use_grad and getattr(lik, "exact_gradient", True)  # a statistic without it: MINUIT's own
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0x5EED,)))
     free_mask = np.array([not p.fixed for p in params])
     messages: list[str] = []
@@ -243,8 +247,8 @@ def fit(
         if m.valid:
             break
         messages.append(f"attempt {attempt + 1}: MIGRAD did not converge (EDM {m.fmin.edm:.3g}, fval {m.fval:.6g})")
-    i31 = params.index("dm2_31")
-    for offset in dm31_starts if not params["dm2_31"].fixed else ():
+    i31 = params.index("dm2_31") if "dm2_31" in params else -1
+    for offset in dm31_starts if i31 >= 0 and not params["dm2_31"].fixed else ():
         x0 = theta0.copy()
         x0[i31] *= 1.0 + offset
         m = _minuit(lik, x0, steps, strategy, use_grad, limits)
@@ -303,7 +307,7 @@ def fit(
         valid=bool(m.valid),
         nfev=int(nfev),
         statistic=lik.statistic,
-        derived=derived_quantities(values, cov, free) if cov.size else {},
+        derived=getattr(lik.model, "derived_quantities", derived_quantities)(values, cov, free) if cov.size else {},
         pulls=nuisance_pulls(params, values),
         attempts=attempts,
         messages=messages,

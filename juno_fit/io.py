@@ -230,10 +230,23 @@ def read_juno_release_table(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def read_data(path: str | Path, model: Model) -> Dataset:
-    """A data set for ``fit --data``: a juno-fit HDF5 file, or a JUNO release spectrum table (.csv)
-    for a single-detector config, checked against the config's binning."""
+    """A data set for ``fit --data``: a juno-fit HDF5 file, a JUNO release spectrum table (.csv) for a
+    single-detector config, checked against the config's binning, or ``real``: the observed spectra of
+    the Daya Bay release for a Daya Bay config."""
     from .datasets import Dataset
 
+    if str(path) == "real":
+        real = getattr(model, "real_data", None)
+        if real is None:
+            raise DataError("--data real: only a Daya Bay config has built-in real data (the release's spectra)")
+        return Dataset(
+            counts={d.det.name: c for d, c in zip(model.detectors, real(), strict=True)},
+            edges={d.det.name: np.asarray(d.det.bin_edges) for d in model.detectors},
+            truth={},
+            kind="external",
+            config_name=model.config.name,
+            config_text=model.config.text,
+        )
     path = Path(path)
     if path.suffix.lower() != ".csv":
         return read_dataset(path, model)

@@ -249,6 +249,12 @@ class Likelihood:
         One of STATISTICS; default the config's ``[fit] statistic``.
     """
 
+    def __new__(cls, model: Model, data: list[np.ndarray], statistic: str | None = None):
+        other = getattr(model, "likelihood_class", None)  # a model with its own statistic (Daya Bay)
+        if other is not None:
+            return other(model, data, statistic)
+        return super().__new__(cls)
+
     def __init__(self, model: Model, data: list[np.ndarray], statistic: str | None = None):
         self.model = model
         self.statistic = statistic or model.config.fit.statistic

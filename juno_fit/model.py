@@ -652,6 +652,13 @@ class Model:
     >>> counts = model.expected(model.parameters.values())  # doctest: +SKIP
     """
 
+    def __new__(cls, config: Config, *, backend: str = "numba"):
+        if getattr(config, "model", "juno") == "dayabay":  # the Daya Bay model (juno_fit.dayabay)
+            from .dayabay import DayaBayModel
+
+            return DayaBayModel(config, backend=backend)
+        return super().__new__(cls)
+
     def __init__(self, config: Config, *, backend: str = "numba"):
         self.config = config
         self.parameters = build_parameters(config)

@@ -39,6 +39,7 @@ class Parameter:
     fixed: bool = False
     description: str = ""
     prior_mean: float | None = None  # centre of the Gaussian prior when it is not the nominal value
+    step: float | None = None  # MIGRAD's first step for a free parameter without prior (default: 1 % of the value)
 
     @property
     def centre(self) -> float:
