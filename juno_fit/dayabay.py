@@ -242,6 +242,36 @@ def distortion_matrix(edges: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nda
     return np.maximum(overlap, 0.0) / np.diff(edges)[None, :]
 
 
+def distortion_adjoint(edges: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """Derivative of Σ_n u_nᵀ M v_n, M = :func:`distortion_matrix` (edges, x, y), with respect to the
+    inverse-mapped edges e_k = x(E_k): returns (e, ∂/∂e, y'(e)). Target bin i gains what e_{i+1} moves
+    over and loses what e_i moves over, both in the source bin holding the edge (density 1/width);
+    edges mapped outside the curve's range are clamped and do not move."""
+    inv = np.interp(edges, y, x)
+    width = np.diff(edges)
+    n_t = len(width)
+    j = np.clip(np.searchsorted(edges, inv, side="right") - 1, 0, n_t - 1)
+    upper = np.zeros((u.shape[0], n_t + 1))  # u of the target bin whose upper edge is k
+    upper[:, 1:] = u
+    lower = np.zeros((u.shape[0], n_t + 1))  # u of the target bin whose lower edge is k
+    lower[:, :-1] = u
+    sens = np.sum((upper - lower) * v[:, j], axis=0) / width[j]
+    sens[(edges <= y[0]) | (edges >= y[-1])] = 0.0
+    q = np.clip(np.searchsorted(x, inv, side="right") - 1, 0, len(x) - 2)
+    slope = (y[q + 1] - y[q]) / (x[q + 1] - x[q])
+    return inv, sens, slope
+
+
+def iav_derivative(base: np.ndarray, scale: float) -> np.ndarray:
+    """∂ iav_matrix(base, scale) / ∂scale: with S_j = D_j + s O_j the column sums, (off − M O_j)/S_j."""
+    off = base.copy()
+    np.fill_diagonal(off, 0.0)
+    o = off.sum(axis=0)
+    m = iav_matrix(base, scale)
+    sums = np.diag(base) + scale * o
+    return np.divide(off - m * o[None, :], sums[None, :], out=np.zeros_like(m), where=sums[None, :] != 0)
+
+
 def resolution_matrix(edges: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
     """R[j, i] = ΔE_j N(E_j; E_i, σ(E_i)) at bin centres, σ/E = √(a² + b²/E + c²/E²); no renormalisation."""
     centres = 0.5 * (edges[1:] + edges[:-1])
@@ -935,20 +965,19 @@ class DayaBayModel:
     def response(self, theta: np.ndarray, d: int) -> np.ndarray:
         """Final-bin response of detector d: Rebin · R_res · M_lsnl(s_d) · M_iav(s_iav,d), (26 × 240)."""
 
-        def common():
-            a, b, c = (float(x) for x in theta[self.i_res])
-            return self.rebin @ resolution_matrix(self.fine_edges, a, b, c)
-
-        rr = self._stage("res", theta, self.idx_common, common)
-
-        def compute():
-            y = theta[self.i_escale[d]] * (self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy)
-            m_lsnl = distortion_matrix(self.fine_edges, self.lsnl_x, y)
-            m_iav = iav_matrix(self.release.iav, float(theta[self.i_iav[d]]))
-            return rr @ m_lsnl @ m_iav
-
+        rr = self._stage("res", theta, self.i_res, lambda: self._resolution_rebin(theta))
         idx = np.concatenate([self.idx_common, [self.i_escale[d], self.i_iav[d]]]).astype(np.int64)
-        return self._stage(f"resp{d}", theta, idx, compute)
+        return self._stage(f"resp{d}", theta, idx, lambda: rr @ self._lsnl_iav(theta, d))
+
+    def _resolution_rebin(self, theta: np.ndarray) -> np.ndarray:
+        a, b, c = (float(x) for x in theta[self.i_res])
+        return self.rebin @ resolution_matrix(self.fine_edges, a, b, c)
+
+    def _lsnl_iav(self, theta: np.ndarray, d: int) -> np.ndarray:
+        """M_lsnl(s_d, pulls) · M_iav(s_iav,d) of detector d (240 × 240), uncached."""
+        y = theta[self.i_escale[d]] * (self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy)
+        m_lsnl = distortion_matrix(self.fine_edges, self.lsnl_x, y)
+        return m_lsnl @ iav_matrix(self.release.iav, float(theta[self.i_iav[d]]))
 
     def backgrounds(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         """Background counts per spectrum and final bin, by kind."""
@@ -1003,14 +1032,21 @@ class DayaBayModel:
         return [self.rebin @ self.release.ibd[p][d] for p, d in self.pairs]
 
     # ----- gradient with respect to the oscillation and spectrum parameters -----
-    def gradient_free(self, theta: np.ndarray, adjoint: np.ndarray) -> np.ndarray:
-        """∂χ²/∂θ for the oscillation and free-spectrum parameters, given ∂χ²/∂μ (spectra × bins);
-        zero for the other parameters (their derivatives are not needed with the covariance χ²)."""
-        theta = np.asarray(theta, dtype=float)
+    def _raw_adjoint(self, theta: np.ndarray, adjoint: np.ndarray) -> np.ndarray:
+        """∂χ²/∂raw (spectra × fine bins) from ∂χ²/∂μ (spectra × final bins)."""
         raw_adj = np.empty((len(self.pairs), self.inputs.mesh.n_bins))
         eff = theta[self.i_eff]
         for k, d in enumerate(self.det_of_pair):
             raw_adj[k] = eff[d] * (self.response(theta, int(d)).T @ adjoint[k])
+        return raw_adj
+
+    def gradient_free(self, theta: np.ndarray, adjoint: np.ndarray) -> np.ndarray:
+        """∂χ²/∂θ for the oscillation and free-spectrum parameters, given ∂χ²/∂μ (spectra × bins);
+        zero for the other parameters (their derivatives are not needed with the covariance χ²)."""
+        theta = np.asarray(theta, dtype=float)
+        return self._gradient_free(theta, self._raw_adjoint(theta, adjoint))
+
+    def _gradient_free(self, theta: np.ndarray, raw_adj: np.ndarray) -> np.ndarray:
         p, dp = self._pee(theta, derivatives=True)
         f = self._free_factor(theta)
         a, b = self._ab(theta)
@@ -1024,6 +1060,101 @@ class DayaBayModel:
             self.spec_idx + 1, gf * self.spec_w[1], minlength=n_spec
         )
         return grad
+
+    def gradient(self, theta: np.ndarray, adjoint: np.ndarray) -> np.ndarray:
+        """∂χ²/∂θ for every parameter except the Huber–Mueller ones, given ∂χ²/∂μ (spectra × bins).
+
+        All in closed form, in reverse mode: through the response matrices to the fine spectra, through
+        the integration to the oscillation, spectrum and reactor parameters (thermal power, fission
+        fractions, energy per fission, non-equilibrium, spent fuel), and into the response itself
+        (efficiency, resolution, LSNL pulls, energy and IAV scales); background rates directly."""
+        theta = np.asarray(theta, dtype=float)
+        adjoint = np.asarray(adjoint, dtype=float)
+        raw_adj = self._raw_adjoint(theta, adjoint)
+        grad = self._gradient_free(theta, raw_adj)
+        self._gradient_reactor(theta, raw_adj, grad)
+        self._gradient_detector(theta, adjoint, grad)
+        self._gradient_backgrounds(theta, adjoint, grad)
+        return grad
+
+    def _gradient_reactor(self, theta: np.ndarray, raw_adj: np.ndarray, grad: np.ndarray) -> None:
+        p, _ = self._pee(theta)
+        f = self._free_factor(theta)
+        # w[k, r, point] = ∂χ²/∂raw at the point's bin × P_ee: raw = Σ_r,points w-weighted (F a + b)
+        w = raw_adj[:, self.inputs.mesh.bin][:, None, :] * p[self.det_of_pair]
+        sc = self.sw * self._hm_factor(theta)
+        g_a = np.einsum("krp,ip->kri", w, f[None, :] * sc)
+        g_b = np.einsum("krp,ip->kri", w, self.sneq_w)
+        g_snf = np.einsum("krp,rp->kr", w, self.phi_snf_w)
+        has = self.i_neq >= 0
+        c_neq = np.where(has, theta[np.maximum(self.i_neq, 0)], 0.0)
+        k_main = self._kmain(theta)
+        np.add.at(grad, self.i_neq[has], (k_main * g_b).sum(axis=0)[has])
+        np.add.at(grad, self.i_snf, (g_snf * self.tau[:, None] * self.kgeo).sum(axis=0))
+        # k_main[k, r, i] = T[k, r] q_ri with q_ri = W_r φ_ri / Ē_r, φ_ri = |f_i s_ri|, Ē_r = Σ_i φ_ri e_i
+        g_q = ((g_a + c_neq[None] * g_b) * (self.thermal * self.kgeo)[:, :, None]).sum(axis=0)
+        s = theta[self.i_ff]
+        phi = np.abs(self.ff0[None, :] * s)
+        e = theta[self.i_epf]
+        ebar = phi @ e
+        power = theta[self.i_power]
+        h = (g_q * phi).sum(axis=1)
+        np.add.at(grad, self.i_power, h / ebar)
+        common = power * h / (ebar * ebar)
+        d_phi = g_q * (power / ebar)[:, None] - common[:, None] * e[None, :]
+        np.add.at(grad, self.i_ff, d_phi * self.ff0[None, :] * np.sign(self.ff0[None, :] * s))
+        np.add.at(grad, self.i_epf, -(common[:, None] * phi).sum(axis=0))
+
+    def _gradient_detector(self, theta: np.ndarray, adjoint: np.ndarray, grad: np.ndarray) -> None:
+        """Efficiencies, resolution, LSNL pulls, energy and IAV scales in closed form, through the
+        derivatives of the Gaussian resolution matrix, of the edges of the nonlinearity's
+        axis-distortion matrix and of the IAV matrix (R_d = Rebin · Res · M_lsnl · M_iav)."""
+        raw = self.raw(theta)
+        eff = theta[self.i_eff]
+        a, b, c = (float(x) for x in theta[self.i_res])
+        centres = 0.5 * (self.fine_edges[1:] + self.fine_edges[:-1])
+        res = resolution_matrix(self.fine_edges, a, b, c)
+        g_res = np.zeros_like(res)  # ∂χ²/∂Res (fine × fine)
+        by_det: dict[int, list[int]] = {}
+        for k, d in enumerate(self.det_of_pair):
+            by_det.setdefault(int(d), []).append(k)
+        for d, ks in by_det.items():
+            scale = float(theta[self.i_escale[d]])
+            shape = self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy
+            y = scale * shape
+            m_lsnl = distortion_matrix(self.fine_edges, self.lsnl_x, y)
+            s_iav = float(theta[self.i_iav[d]])
+            m_iav = iav_matrix(self.release.iav, s_iav)
+            back = adjoint[ks] @ self.rebin  # ∂χ²/∂(fine reconstructed spectrum) / eff
+            u = eff[d] * back @ res  # ∂χ²/∂(M_lsnl M_iav raw)
+            v = raw[ks] @ m_iav.T  # M_iav raw
+            w = v @ m_lsnl.T  # M_lsnl M_iav raw
+            g_res += (eff[d] * back).T @ w
+            grad[self.i_eff[d]] += float(np.sum(back * (w @ res.T)))
+            # nonlinearity: the edge x(E_k) moves by −(∂y/∂θ)(x)/y'(x)
+            inv, sens, slope = distortion_adjoint(self.fine_edges, self.lsnl_x, y, u, v)
+            weight = -sens / slope
+            grad[self.i_escale[d]] += float(weight @ np.interp(inv, self.lsnl_x, shape))
+            for i, dy in zip(self.i_pulls, self.lsnl_dy, strict=True):
+                grad[i] += scale * float(weight @ np.interp(inv, self.lsnl_x, dy))
+            z = u @ m_lsnl  # ∂χ²/∂(M_iav raw)
+            grad[self.i_iav[d]] += float(np.sum(iav_derivative(self.release.iav, s_iav) * (z.T @ raw[ks])))
+        # Res[j, i] = ΔE_j N(E_j; E_i, σ_i): ∂Res/∂σ_i = Res (z² − 1)/σ_i; σ_i² = E_i² a² + E_i b² + c²
+        sig = centres * np.sqrt(a * a + b * b / centres + c * c / (centres * centres))
+        zz = (centres[:, None] - centres[None, :]) / sig[None, :]
+        per_sigma = np.sum(g_res * res * (zz * zz - 1.0), axis=0) / sig
+        for i, d_sigma in zip(self.i_res, (centres**2 * a / sig, centres * b / sig, c / sig), strict=True):
+            grad[i] += float(per_sigma @ d_sigma)
+
+    def _gradient_backgrounds(self, theta: np.ndarray, adjoint: np.ndarray, grad: np.ndarray) -> None:
+        proj = {b: np.einsum("kb,kb->k", adjoint, self.bkg_shapes[b]) for b in self.bkg_kinds}
+        np.add.at(grad, self.i_acc, self.acc_counts * proj["accidentals"])
+        np.add.at(grad, self.i_alpha, self.tau_days * proj["alpha_neutron"])
+        rate, s = self.bkg_rate["amc"]
+        grad[self.i_amc] += np.sum(rate * self.tau_days * s * proj["amc"])
+        for b in ("lithium_helium", "fast_neutrons"):
+            rate, s = self.bkg_rate[b]
+            np.add.at(grad, self.i_site[b], rate * self.tau_days * s * proj[b])
 
     # ----- systematic covariance matrix -----
     def jacobian(self, theta: np.ndarray, groups: list[str] | None = None, step: float = 0.1) -> np.ndarray:
@@ -1161,7 +1292,7 @@ class DayaBayLikelihood:
             var0, _ = cnp_variance(self.d, self.mu0)
             self._chol = cho_factor(self.v_syst + np.diag(var0), lower=True)
         self.use_matrix = bool(groups)
-        self.exact_gradient = self.statistic == "covariance"
+        self.exact_gradient = True
         params = model.parameters
         blocked = {n for b in params.blocks for n in b.names}
         self._pull = [
@@ -1187,7 +1318,10 @@ class DayaBayLikelihood:
     def _data_value_grad(self, theta: np.ndarray, want_grad: bool):
         from scipy.linalg import cho_factor, cho_solve
 
-        mu = self.model.total(theta)
+        try:
+            mu = self.model.total(theta)
+        except ValueError:  # an unphysical point (a non-increasing energy map): no χ² there
+            return np.inf, None
         if not np.all(np.isfinite(mu)) or np.any(mu <= 0):
             return np.inf, None
         r = self.d - mu
@@ -1224,13 +1358,17 @@ class DayaBayLikelihood:
         return value + self.prior_terms(theta) if np.isfinite(value) else value
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """χ² and its exact gradient in the oscillation and free-spectrum parameters (the other
-        parameters are fixed in the covariance treatment; the pull treatment minimises without it)."""
+        """χ² and its gradient: in the oscillation and free-spectrum parameters with the covariance
+        treatment (the others are fixed there), in every free parameter with pull terms."""
         theta = np.asarray(theta, dtype=float)
         value, g_mu = self._data_value_grad(theta, True)
         if g_mu is None:
             return value, np.zeros(len(theta))
-        grad = self.model.gradient_free(theta, g_mu.reshape(-1, self.nb))
+        adjoint = g_mu.reshape(-1, self.nb)
+        if self.statistic == "pulls":
+            grad = self.model.gradient(theta, adjoint)
+        else:
+            grad = self.model.gradient_free(theta, adjoint)
         for i, c, s in self._pull:
             grad[i] += 2.0 * (theta[i] - c) / (s * s)
         for idx, mean, inv in self._blocks:
