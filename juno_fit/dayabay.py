@@ -28,6 +28,11 @@ understanding, this is an independent implementation):
    rate tables, each on its released shape; uncertainty structures as in the release (accidentals
    and (α,n) per detector and period, ⁹Li/⁸He and fast neutrons correlated within a hall and period,
    AmC correlated everywhere).
+5. χ²: CNP with the systematic uncertainties as a covariance matrix J Jᵀ built once at the nominal
+   point (J: analytic for the Huber–Mueller node parameters, four-point differences of 0.1 σ for the
+   rest, as the collaboration's model), or with pull terms. Its gradient is exact and in reverse mode:
+   through the response matrices and the integration to the oscillation, spectrum and reactor
+   parameters, and into the resolution, nonlinearity and IAV matrices themselves.
 """
 
 from __future__ import annotations
