@@ -372,8 +372,26 @@ def pee_numpy(enu, baselines, s2t13, dm32, s2t12, dm21, factor):
 
 
 @kernel
-def pee_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_derivatives):
-    """Numba twin of :func:`pee_numpy` (derivatives only when ``want_derivatives``)."""
+def solar_phase_kernel(enu, baselines, dm21, factor):
+    """sin and cos of the solar phase Δ21 at every (detector, reactor, point): (2, n_d, n_r, n)."""
+    n_d, n_r = baselines.shape
+    n = enu.shape[0]
+    out = np.empty((2, n_d, n_r, n))
+    for d in range(n_d):
+        for r in range(n_r):
+            scale = baselines[d, r] * 1e-3 * factor / 4.0
+            for i in range(n):
+                a = dm21 * scale / enu[i]
+                out[0, d, r, i] = np.sin(a)
+                out[1, d, r, i] = np.cos(a)
+    return out
+
+
+@kernel
+def pee_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_derivatives, solar):
+    """Numba twin of :func:`pee_numpy` (derivatives only when ``want_derivatives``), given the solar
+    phase's sin and cos (:func:`solar_phase_kernel`, computed once per Δm²21): Δ31 = Δ32 + Δ21 by angle
+    addition, so a move of sin²2θ13 or Δm²32 costs one sin and one cos per point."""
     n_d, n_r = baselines.shape
     n = enu.shape[0]
     root12 = np.sqrt(1.0 - s2t12)
@@ -383,7 +401,6 @@ def pee_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_derivative
     c13sq = 0.5 * (1.0 + root13)
     c13q = c13sq * c13sq
     ds12 = 0.25 / root12
-    dm31 = dm32 + dm21
     p = np.empty((n_d, n_r, n))
     dp = np.empty((4, n_d, n_r, n)) if want_derivatives else np.empty((4, 0, 0, 0))
     for d in range(n_d):
@@ -392,16 +409,16 @@ def pee_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_derivative
             for i in range(n):
                 ph = scale / enu[i]
                 x32 = np.sin(dm32 * ph)
-                x31 = np.sin(dm31 * ph)
-                x21 = np.sin(dm21 * ph)
+                c32 = np.cos(dm32 * ph)
+                x21 = solar[0, d, r, i]
+                c21 = solar[1, d, r, i]
+                x31 = x32 * c21 + c32 * x21
+                c31 = c32 * c21 - x32 * x21
                 s32 = x32 * x32
                 s31 = x31 * x31
                 s21 = x21 * x21
                 p[d, r, i] = 1.0 - s2t13 * (s12 * s32 + c12 * s31) - s2t12 * c13q * s21
                 if want_derivatives:
-                    c32 = np.cos(dm32 * ph)
-                    c31 = np.cos(dm31 * ph)
-                    c21 = np.cos(dm21 * ph)
                     dp[0, d, r, i] = -(s12 * s32 + c12 * s31) + s2t12 * s21 * c13sq / (2.0 * root13)
                     dp[1, d, r, i] = -s2t13 * ph * 2.0 * (s12 * x32 * c32 + c12 * x31 * c31)
                     dp[2, d, r, i] = -s2t13 * ds12 * (s32 - s31) - c13q * s21
@@ -936,7 +953,10 @@ class DayaBayModel:
 
         def compute():
             if self.backend == "numba":
-                return pee_kernel(enu, base, s2t13, dm32, s2t12, dm21, self.factor, derivatives)
+                solar = self._stage(
+                    "solar", theta, self.i_osc[3:], lambda: solar_phase_kernel(enu, base, dm21, self.factor)
+                )
+                return pee_kernel(enu, base, s2t13, dm32, s2t12, dm21, self.factor, derivatives, solar)
             p, dp = pee_numpy(enu, base, s2t13, dm32, s2t12, dm21, self.factor)
             return p, (dp if derivatives else np.empty((4, 0, 0, 0)))
 

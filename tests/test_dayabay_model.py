@@ -27,6 +27,7 @@ from juno_fit.dayabay import (
     raw_adjoint_numpy,
     raw_kernel,
     raw_numpy,
+    solar_phase_kernel,
 )
 from juno_fit.errors import ConfigError
 from juno_fit.fit import fit
@@ -66,11 +67,13 @@ def _osc_grid():
 def test_pee_kernel_matches_its_numpy_twin_and_its_derivatives_are_right():
     enu, base = _osc_grid()
     args = (0.0851, 2.47e-3, 0.851, 7.53e-5, 5067.731)  # the release: Δm²[eV²] L[km] × 5067.73 / (4 E[MeV])
-    p, dp = pee_kernel(enu, base, *args, True)
+    solar = solar_phase_kernel(enu, base, args[3], args[4])
+    np.testing.assert_allclose(solar[0] ** 2 + solar[1] ** 2, 1.0, rtol=0, atol=1e-15)
+    p, dp = pee_kernel(enu, base, *args, True, solar)
     p_np, dp_np = pee_numpy(enu, base, *args)
     np.testing.assert_allclose(p, p_np, rtol=0, atol=1e-14)
     np.testing.assert_allclose(dp, dp_np, rtol=1e-10, atol=1e-15)
-    p_only, empty = pee_kernel(enu, base, *args, False)
+    p_only, empty = pee_kernel(enu, base, *args, False, solar)
     np.testing.assert_array_equal(p_only, p)
     assert empty.size == 0
     assert np.all((p > 0.8) & (p <= 1.0))
