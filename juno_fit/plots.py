@@ -24,6 +24,9 @@ BACKGROUND_LABELS = {
     "c13_alpha_n": r"$^{13}$C($\alpha$,n)$^{16}$O",
     "bipo": r"$^{214}$Bi–$^{214}$Po",
     "double_neutrons": "double neutrons",
+    "lithium_helium": r"$^9$Li/$^8$He",  # Daya Bay release names
+    "amc": "AmC",
+    "alpha_neutron": r"$^{13}$C($\alpha$,n)$^{16}$O",
 }
 
 
@@ -84,6 +87,8 @@ def plot_prediction(
 PARAM_AXES = {
     "sin2_theta12": (r"$\sin^2\theta_{12}$", 1.0),
     "sin2_theta13": (r"$\sin^2\theta_{13}$", 1.0),
+    "sin2_2theta13": (r"$\sin^2 2\theta_{13}$", 1.0),
+    "sin2_2theta12": (r"$\sin^2 2\theta_{12}$", 1.0),
     "dm2_21": (r"$\Delta m^2_{21}$ [$10^{-5}$ eV$^2$]", 1e5),
     "dm2_31": (r"$\Delta m^2_{31}$ [$10^{-3}$ eV$^2$]", 1e3),
     "dm2_32": (r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$]", 1e3),
