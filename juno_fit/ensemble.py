@@ -219,6 +219,8 @@ def ensemble_config(config: Config, true_ordering: str | None = None) -> Config:
         return config
     if true_ordering not in ("normal", "inverted"):
         raise JunoFitError(f"--true-ordering: accepted values normal, inverted; got {true_ordering!r}")
+    if hasattr(config, "with_ordering"):  # a Daya Bay config: its ordering is the sign of Δm²32
+        return config.with_ordering(true_ordering)
     osc = config.oscillation
 
     def mirror(dm31: float) -> float:
@@ -238,9 +240,17 @@ def ensemble_config(config: Config, true_ordering: str | None = None) -> Config:
 def ensemble_spec(
     config: Config, *, nmo: bool = False, throw_nuisances: bool = False, global_search: bool = False
 ) -> EnsembleSpec:
-    from .model import build_parameters
+    if getattr(config, "model", "juno") == "dayabay":
+        if nmo or global_search:
+            raise JunoFitError("--nmo and --global: JUNO configs only (a Daya Bay config has no Δm²31 search)")
+        from .dayabay import build_parameters as dayabay_parameters
+        from .dayabay_release import load_release
 
-    params = build_parameters(config)
+        params, _ = dayabay_parameters(load_release(config.release_format), config)
+    else:
+        from .model import build_parameters
+
+        params = build_parameters(config)
     return EnsembleSpec(
         config_name=config.name,
         config_text=config.text,
@@ -558,7 +568,9 @@ def summarise(ensemble: Ensemble) -> dict[str, Any]:
         "convergence_rate": float(valid.mean()) if n else 0.0,
         "parameters": {},
     }
-    names = [p for p in OSCILLATION_PARAMETERS if p in spec.free]
+    from .dayabay import DYB_OSCILLATION
+
+    names = [p for p in (*OSCILLATION_PARAMETERS, *DYB_OSCILLATION) if p in spec.free]
     for name in names:
         j = spec.parameters.index(name)
         v, e, t = a["values"][valid, j], a["errors"][valid, j], a["truth"][valid, j]

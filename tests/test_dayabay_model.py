@@ -334,3 +334,24 @@ def test_cli_refuses_what_a_dayabay_config_cannot_do(capsys):
     assert "exposure" in capsys.readouterr().err
     assert main(["fit", "juno_nominal", "--data", "real"]) == 2
     assert "Daya Bay" in capsys.readouterr().err
+
+
+def test_toy_ensembles_and_result_files_work_for_daya_bay(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "toys.h5"
+    assert main(["toys", "dayabay_nGd", "--n", "2", "--workers", "1", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["toys"] == 2
+    assert summary["converged"] == 2
+    assert set(summary["parameters"]) == {"sin2_2theta13", "dm2_32"}
+    assert abs(summary["parameters"]["sin2_2theta13"]["pull_mean"]) < 4  # two Poisson toys around the truth
+    assert main(["toys", "dayabay_nGd", "--n", "2", "--nmo", "-o", str(tmp_path / "nmo.h5")]) == 2
+    assert "JUNO configs only" in capsys.readouterr().err
+    # a pseudo-experiment written by simulate is read back and fitted, with a result file
+    data, result = tmp_path / "toy.h5", tmp_path / "result.h5"
+    assert main(["simulate", "dayabay_nGd", "-o", str(data), "--toy", "1"]) == 0
+    assert main(["fit", "dayabay_nGd", "--data", str(data), "--no-minos", "-o", str(result)]) == 0
+    assert result.exists()
