@@ -43,6 +43,7 @@ import numpy as np
 
 from ._numba import kernel
 from .dayabay_release import Release
+from .model import StagedCache
 from .physics.constants import SECONDS_PER_DAY
 from .physics.ibd import VogelBeacom
 
@@ -678,18 +679,23 @@ def build_parameters(release: Release, cfg: DayaBayConfig) -> tuple:
     lsnl_value, lsnl_sigma = _value_sigma(release, "detector_lsnl", "lsnl_scale_a")
     for k in range(len(release.lsnl) - 1):
         nuisance("nonlinearity", f"det.lsnl.pull{k}", lsnl_value, lsnl_sigma, f"LSNL pull {k}")
-    rel = release.parameters["detector_relative"]
-    corr = np.array(rel["correlations"]["detector_relative"]["matrix"], dtype=float)
-    keys = rel["correlations"]["detector_relative"]["names"]
+
+    def correlated(stem: str, key: str) -> tuple[list[str], list[float], np.ndarray]:
+        """The YAML's correlated set ``key`` of ``stem``: its names, central values and covariance."""
+        table = release.parameters[stem]["correlations"][key]
+        names = table["names"]
+        value_sigma = [_value_sigma(release, stem, key, n) for n in names]
+        sig = np.array([s for _, s in value_sigma])
+        return names, [v for v, _ in value_sigma], np.array(table["matrix"], dtype=float) * np.outer(sig, sig)
+
+    keys, rel_values, rel_cov = correlated("detector_relative", "detector_relative")
+    short = {"efficiency_factor": "eff", "energy_scale_factor": "escale"}
     for d in release.detectors:
-        value_s = [_value_sigma(release, "detector_relative", "detector_relative", k) for k in keys]
-        sig = np.array([s for _, s in value_s])
-        short = {"efficiency_factor": "eff", "energy_scale_factor": "escale"}
         block(
             "detector_relative",
             [f"det.{d}.{short[k]}" for k in keys],
-            [v for v, _ in value_s],
-            corr * np.outer(sig, sig),
+            rel_values,
+            rel_cov,
             f"relative efficiency and energy scale of {d}",
         )
         value, sigma = _value_sigma(release, "detector_iav_offdiag_scale", "iav_offdiag_scale_factor")
@@ -697,9 +703,7 @@ def build_parameters(release: Release, cfg: DayaBayConfig) -> tuple:
     for i in release.isotopes:
         value, sigma = _value_sigma(release, "reactor_energy_per_fission", "energy_per_fission", i)
         nuisance("energy_per_fission", f"reactor.epf.{i}", value, sigma, f"energy per fission of {i} [MeV]")
-    ffs = release.parameters["reactor_fission_fractions_scale"]
-    ff_corr = np.array(ffs["correlations"]["fission_fractions_scale"]["matrix"], dtype=float)
-    ff_names = ffs["correlations"]["fission_fractions_scale"]["names"]
+    ff_names, ff_values, ff_cov = correlated("reactor_fission_fractions_scale", "fission_fractions_scale")
     for r in release.reactors:
         value, sigma = _value_sigma(release, "reactor_thermal_power_uncertainty", "thermal_power_scale")
         nuisance("thermal_power", f"reactor.power.{r}", value, sigma, f"thermal power scale of {r}")
@@ -709,13 +713,11 @@ def build_parameters(release: Release, cfg: DayaBayConfig) -> tuple:
             if i in release.nonequilibrium:
                 value, sigma = _value_sigma(release, "reactor_nonequilibrium_correction", "nonequilibrium_scale")
                 nuisance("nonequilibrium", f"reactor.neq.{r}.{i}", value, sigma, f"non-equilibrium scale of {r} {i}")
-        vs = [_value_sigma(release, "reactor_fission_fractions_scale", "fission_fractions_scale", i) for i in ff_names]
-        sig = np.array([s for _, s in vs])
         block(
             "fission_fractions",
             [f"reactor.ff.{r}.{i}" for i in ff_names],
-            [v for v, _ in vs],
-            ff_corr * np.outer(sig, sig),
+            ff_values,
+            ff_cov,
             f"fission-fraction scales of {r}",
         )
     # backgrounds
@@ -783,7 +785,7 @@ class _Spectrum:
         return self.det.bin_edges
 
 
-class DayaBayModel:
+class DayaBayModel(StagedCache):
     """Expected counts of the 21 Daya Bay spectra (detector × period) in the final 26 bins.
 
     ``predict(θ)`` returns one :class:`~juno_fit.model.DetectorPrediction` per spectrum (IBD and
@@ -843,7 +845,6 @@ class DayaBayModel:
         self.spec_idx, self.spec_w = linear_weights(inp.mesh.enu, rel.spectrum_mesh)
         # detector side
         self.lsnl_x, self.lsnl_y0, self.lsnl_dy = refine_lsnl(rel)
-        self.rebin_fine = self.rebin  # (26, 240)
         # backgrounds
         self.bkg_kinds = rel.backgrounds
         self.bkg_shapes = {
@@ -865,7 +866,7 @@ class DayaBayModel:
             rel_sigma = sigma / rate if config.background_sigma == "relative" else sigma
             self.bkg_rate[b] = (rate, rel_sigma)
         self._index()
-        self._cache: dict[str, tuple[bytes, object]] = {}
+        self._cache = {}
 
     # ----- indices -----
     def _index(self) -> None:
@@ -909,15 +910,6 @@ class DayaBayModel:
         ).astype(np.int64)
         self.idx_common = np.concatenate([self.i_res, self.i_pulls]).astype(np.int64)
         self.idx_bkg = np.concatenate([self.i_acc, self.i_alpha, [self.i_amc], *self.i_site.values()]).astype(np.int64)
-
-    def _stage(self, name: str, theta: np.ndarray, idx: np.ndarray, compute):
-        key = theta[idx].tobytes()
-        hit = self._cache.get(name)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        value = compute()
-        self._cache[name] = (key, value)
-        return value
 
     # ----- stages -----
     def _hm_factor(self, theta: np.ndarray) -> np.ndarray:
@@ -993,20 +985,34 @@ class DayaBayModel:
 
     def response(self, theta: np.ndarray, d: int) -> np.ndarray:
         """Final-bin response of detector d: Rebin · R_res · M_lsnl(s_d) · M_iav(s_iav,d), (26 × 240)."""
-
-        rr = self._stage("res", theta, self.i_res, lambda: self._resolution_rebin(theta))
         idx = np.concatenate([self.idx_common, [self.i_escale[d], self.i_iav[d]]]).astype(np.int64)
-        return self._stage(f"resp{d}", theta, idx, lambda: rr @ self._lsnl_iav(theta, d))
 
-    def _resolution_rebin(self, theta: np.ndarray) -> np.ndarray:
+        def compute():
+            rr = self._stage("res", theta, self.i_res, lambda: self.rebin @ self._resolution(theta))
+            return rr @ (self._lsnl(theta, d) @ self._iav(theta, d))
+
+        return self._stage(f"resp{d}", theta, idx, compute)
+
+    # the factors of the response, each cached on its own parameters (the gradient reuses them)
+    def _resolution(self, theta: np.ndarray) -> np.ndarray:
         a, b, c = (float(x) for x in theta[self.i_res])
-        return self.rebin @ resolution_matrix(self.fine_edges, a, b, c)
+        return self._stage("res_fine", theta, self.i_res, lambda: resolution_matrix(self.fine_edges, a, b, c))
 
-    def _lsnl_iav(self, theta: np.ndarray, d: int) -> np.ndarray:
-        """M_lsnl(s_d, pulls) · M_iav(s_iav,d) of detector d (240 × 240), uncached."""
-        y = theta[self.i_escale[d]] * (self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy)
-        m_lsnl = distortion_matrix(self.fine_edges, self.lsnl_x, y)
-        return m_lsnl @ iav_matrix(self.release.iav, float(theta[self.i_iav[d]]))
+    def _lsnl_curve(self, theta: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """(s_d, y₀ + Σ a_k Δ_k): the energy map of detector d is their product."""
+        return float(theta[self.i_escale[d]]), self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy
+
+    def _lsnl(self, theta: np.ndarray, d: int) -> np.ndarray:
+        def compute():
+            scale, shape = self._lsnl_curve(theta, d)
+            return distortion_matrix(self.fine_edges, self.lsnl_x, scale * shape)
+
+        idx = np.append(self.i_pulls, self.i_escale[d])
+        return self._stage(f"lsnl{d}", theta, idx, compute)
+
+    def _iav(self, theta: np.ndarray, d: int) -> np.ndarray:
+        i = self.i_iav[d]
+        return self._stage(f"iav{d}", theta, np.array([i]), lambda: iav_matrix(self.release.iav, float(theta[i])))
 
     def backgrounds(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         """Background counts per spectrum and final bin, by kind."""
@@ -1142,18 +1148,17 @@ class DayaBayModel:
         eff = theta[self.i_eff]
         a, b, c = (float(x) for x in theta[self.i_res])
         centres = 0.5 * (self.fine_edges[1:] + self.fine_edges[:-1])
-        res = resolution_matrix(self.fine_edges, a, b, c)
+        res = self._resolution(theta)
         g_res = np.zeros_like(res)  # ∂χ²/∂Res (fine × fine)
         by_det: dict[int, list[int]] = {}
         for k, d in enumerate(self.det_of_pair):
             by_det.setdefault(int(d), []).append(k)
         for d, ks in by_det.items():
-            scale = float(theta[self.i_escale[d]])
-            shape = self.lsnl_y0 + theta[self.i_pulls] @ self.lsnl_dy
+            scale, shape = self._lsnl_curve(theta, d)
             y = scale * shape
-            m_lsnl = distortion_matrix(self.fine_edges, self.lsnl_x, y)
+            m_lsnl = self._lsnl(theta, d)
             s_iav = float(theta[self.i_iav[d]])
-            m_iav = iav_matrix(self.release.iav, s_iav)
+            m_iav = self._iav(theta, d)
             back = adjoint[ks] @ self.rebin  # ∂χ²/∂(fine reconstructed spectrum) / eff
             u = eff[d] * back @ res  # ∂χ²/∂(M_lsnl M_iav raw)
             v = raw[ks] @ m_iav.T  # M_iav raw
@@ -1223,7 +1228,6 @@ class DayaBayModel:
         k_main = self._kmain(theta)
         zeta = theta[self.i_hm_corr]
         corr_node = 1.0 + zeta * self.hm_sigma_corr  # (iso, nodes)
-        eta = theta[self.i_hm_unc]
         out = np.zeros((len(self.pairs) * (len(self.final_edges) - 1), n_iso * n_nodes))
         eff = theta[self.i_eff]
         nb = len(self.final_edges) - 1
@@ -1244,7 +1248,6 @@ class DayaBayModel:
                     other = corr_node[i, node]
                     np.add.at(j, (bins, node), u * self.hm_w[side] * other * self.hm_sigma_unc[i, node])
                 out[k * nb : (k + 1) * nb, i * n_nodes : (i + 1) * n_nodes] = resp @ j
-        del eta
         keep = [col_of[next(iter(dct))] for dct in dirs]
         scale = np.array([next(iter(dct.values())) for dct in dirs])
         return out[:, keep] * scale[None, :]

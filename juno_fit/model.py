@@ -251,7 +251,24 @@ class _CoreGroup:
     mean_energy: np.ndarray  # (R,) MeV per fission at the nominal fractions
 
 
-class DetectorModel:
+class StagedCache:
+    """Stage outputs cached on the parameters each stage reads (shared by the JUNO and Daya Bay models):
+    ``_stage(name, θ, idx, compute)`` recomputes only when one of θ[idx] moved."""
+
+    _cache: dict[str, tuple[bytes, object]]
+
+    def _stage(self, name: str, theta: np.ndarray, idx: np.ndarray, compute):
+        """Return the cached output of a stage unless one of the parameters it reads moved."""
+        key = theta[idx].tobytes()
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute()
+        self._cache[name] = (key, value)
+        return value
+
+
+class DetectorModel(StagedCache):
     """One detector with its cores; see the module docstring for the stages."""
 
     def __init__(
@@ -327,7 +344,7 @@ class DetectorModel:
                     raise ConfigError(det.file, f"backgrounds.{bkg.name}", str(exc)) from None
         self.h_world = self._world_reactor_spectrum() if any(s is None for s in self.bkg_shapes.values()) else None
         self._index(params, config)
-        self._cache: dict[str, tuple[tuple, object]] = {}
+        self._cache = {}
 
     def _shape_correction(self, enu: np.ndarray) -> np.ndarray:
         """The config's reference-spectrum correction R(E_ν) (1 without one; constant beyond the table)."""
@@ -367,16 +384,6 @@ class DetectorModel:
         self.idx_norm = np.concatenate([[self.i_norm], *self.i_cores]).astype(np.int64)
         self.idx_fine = np.concatenate([self.idx_flux, self.idx_osc, self.idx_norm])
         self.idx_det = np.concatenate([[self.i_escale], self.i_pulls, self.i_res]).astype(np.int64)
-
-    def _stage(self, name: str, theta: np.ndarray, idx: np.ndarray, compute):
-        """Return the cached output of a stage unless one of the parameters it reads moved."""
-        key = theta[idx].tobytes()
-        hit = self._cache.get(name)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        value = compute()
-        self._cache[name] = (key, value)
-        return value
 
     # ----- stage 1: flux -----
     def _fractions(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
