@@ -458,7 +458,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
     import numpy as np
 
     from .config import load_config
-    from .fit import SIGMA_LEVELS_2D, contour_lines, fit, minuit_contour, profile_grid
+    from .fit import SIGMA_LEVELS_2D, fit, minuit_contour, profiled_contours
 
     a, b = args.params
     if args.points < 5:
@@ -474,19 +474,18 @@ def cmd_contour(args: argparse.Namespace) -> int:
                 for param in (a, b):
                     _check_param(lik.model, param)
                 best = fit(lik, minos=[])
-                ranges = []
-                for param, given in ((a, args.range_a), (b, args.range_b)):
-                    v, e = best.values[param], best.errors[param]
-                    ranges.append(given if given else (v - 4.5 * e, v + 4.5 * e))
-                xs = np.linspace(*ranges[0], args.points)
-                ys = np.linspace(*ranges[1], args.points)
                 label = config.name + (f" {exposure}" if exposure else "")
                 start = time.perf_counter()
-                grid = profile_grid(
-                    lik, (a, b), xs, ys, best=best, progress=_progress(f"grid {label}", "rows"), client=client
+                xs, ys, grid, lines = profiled_contours(
+                    lik,
+                    (a, b),
+                    best,
+                    args.points,
+                    ranges=(args.range_a, args.range_b),
+                    progress=_progress(f"grid {label}", "rows"),
+                    client=client,
                 )
                 elapsed = time.perf_counter() - start
-                lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
                 entry = {
                     "label": label,
                     "best": [best.values[a], best.values[b]],

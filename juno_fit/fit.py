@@ -551,6 +551,30 @@ def contour_lines(xs: np.ndarray, ys: np.ndarray, dchi2: np.ndarray, level: floa
     return [np.asarray(line) for line in gen.lines(level)]
 
 
+def profiled_contours(
+    lik: Likelihood,
+    names: tuple[str, str],
+    best: FitResult,
+    points: int,
+    *,
+    ranges: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None),
+    span: float = 4.5,
+    progress=None,
+    client=None,
+) -> tuple[np.ndarray, np.ndarray, dict, dict[str, list[np.ndarray]]]:
+    """The profiled ``points`` × ``points`` grid around ``best`` (each axis ± ``span`` HESSE errors
+    unless its range is given) and its contour lines at the 1, 2, 3σ levels of
+    :data:`SIGMA_LEVELS_2D`: returns (xs, ys, grid, lines) with ``grid`` from :func:`profile_grid`."""
+    axes = []
+    for n, given in zip(names, ranges, strict=True):
+        v, e = best.values[n], best.errors[n]
+        axes.append(np.linspace(*(given or (v - span * e, v + span * e)), points))
+    xs, ys = axes
+    grid = profile_grid(lik, names, xs, ys, best=best, progress=progress, client=client)
+    lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+    return xs, ys, grid, lines
+
+
 def minuit_contour(
     lik: Likelihood, names: tuple[str, str], level: float, *, size: int = 40, best: FitResult | None = None
 ) -> np.ndarray:

@@ -222,7 +222,7 @@ def asimov(config, release) -> None:
 
 def figures(config, release, outdir: Path, points: int, workers: int) -> None:
     from juno_fit.ensemble import dask_client
-    from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, profile_grid
+    from juno_fit.fit import SIGMA_LEVELS_2D, profiled_contours
     from juno_fit.model import DetectorPrediction
     from juno_fit.plots import plot_contours, plot_fit_spectrum
 
@@ -230,12 +230,9 @@ def figures(config, release, outdir: Path, points: int, workers: int) -> None:
     data = model.real_data()
     lik = Likelihood(model, data)
     result = fit(lik, minos=[])
-    ranges = [(result.values[n] - 4.5 * result.errors[n], result.values[n] + 4.5 * result.errors[n]) for n in FREE]
-    xs, ys = np.linspace(*ranges[0], points), np.linspace(*ranges[1], points)
     t0 = time.perf_counter()
     with dask_client(workers) as client:
-        grid = profile_grid(lik, tuple(FREE), xs, ys, best=result, client=client)
-    lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+        _, _, grid, lines = profiled_contours(lik, tuple(FREE), result, points, client=client)
     print(
         f"{points}×{points} profiled grid in {time.perf_counter() - t0:.0f} s,"
         f" {int((~grid['valid']).sum())} failed points"

@@ -32,7 +32,7 @@ import numpy as np
 
 from juno_fit.config import SYSTEMATICS, load_config, read_csv_columns
 from juno_fit.ensemble import dask_client
-from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, fit, profile_grid
+from juno_fit.fit import SIGMA_LEVELS_2D, fit, profiled_contours
 from juno_fit.io import read_data, read_juno_release_table
 from juno_fit.likelihood import Likelihood, warm_model
 from juno_fit.plots import plot_contours, plot_fit_spectrum
@@ -202,14 +202,10 @@ def components(model, result, table: dict) -> np.ndarray:
 def figures(model, lik, result, pred, outdir: Path, points: int, workers: int) -> None:
     section("5. Figures")
     names = ("sin2_theta12", "dm2_21")
-    ranges = [(result.values[n] - 4.5 * result.errors[n], result.values[n] + 4.5 * result.errors[n]) for n in names]
-    xs, ys = np.linspace(*ranges[0], points), np.linspace(*ranges[1], points)
-
     progress = Progress(points, "contour grid", unit="rows").callback
     t0 = time.perf_counter()
     with dask_client(workers) as client:
-        grid = profile_grid(lik, names, xs, ys, best=result, progress=progress, client=client)
-    lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+        _, _, grid, lines = profiled_contours(lik, names, result, points, progress=progress, client=client)
     print(
         f"{points}×{points} profiled grid in {time.perf_counter() - t0:.0f} s, "
         f"{int((~grid['valid']).sum())} failed points"
