@@ -38,6 +38,35 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
     return path
 
 
+def _background_layers(pred: DetectorPrediction) -> list[tuple[str, np.ndarray]]:
+    """(label, counts) of each background, smallest total first (the order they are stacked in)."""
+    order = sorted(pred.backgrounds, key=lambda n: pred.backgrounds[n].sum())
+    return [(BACKGROUND_LABELS.get(n, n), pred.backgrounds[n]) for n in order]
+
+
+def _stack(
+    axis, edges: np.ndarray, layers: list[tuple[str, np.ndarray]], *, alpha: float, labelled: bool = True
+) -> np.ndarray:
+    """Fill ``layers`` (label, counts per bin) on top of each other, per MeV, in tab10 colours; returns
+    the top of the stack."""
+    width = np.diff(edges)
+    colours = plt.cm.tab10(np.linspace(0, 1, 10))
+    bottom = np.zeros(len(width))
+    for k, (label, counts) in enumerate(layers):
+        top = bottom + counts / width
+        axis.stairs(
+            top,
+            edges,
+            baseline=bottom,
+            fill=True,
+            alpha=alpha,
+            color=colours[k % 10],
+            label=label if labelled else None,
+        )
+        bottom = top
+    return bottom
+
+
 def plot_prediction(
     pred: DetectorPrediction, path: str | Path, *, title: str = "", exposure_days: float | None = None
 ) -> Path:
@@ -46,25 +75,10 @@ def plot_prediction(
     edges = pred.edges
     width = np.diff(edges)
     fig, (ax, axl) = plt.subplots(2, 1, figsize=(7.0, 7.0), sharex=True, height_ratios=[2, 1])
-    order = sorted(pred.backgrounds, key=lambda n: pred.backgrounds[n].sum())
-    layers = [(BACKGROUND_LABELS.get(n, n), pred.backgrounds[n]) for n in order]
-    layers.append(("reactor IBD", pred.ibd))
-    colours = plt.cm.tab10(np.linspace(0, 1, 10))
+    layers = [*_background_layers(pred), ("reactor IBD", pred.ibd)]
     for axis in (ax, axl):
-        bottom = np.zeros_like(pred.ibd)
-        for k, (label, counts) in enumerate(layers):
-            top = bottom + counts / width
-            axis.stairs(
-                top,
-                edges,
-                baseline=bottom,
-                fill=True,
-                alpha=0.85,
-                color=colours[k % 10],
-                label=label if axis is ax else None,
-            )
-            bottom = top
-        axis.stairs(bottom, edges, color="k", lw=0.8)
+        top = _stack(axis, edges, layers, alpha=0.85, labelled=axis is ax)
+        axis.stairs(top, edges, color="k", lw=0.8)
     axl.set_yscale("log")
     axl.set_ylim(bottom=1e-5 * float(np.max(pred.total / width)))  # five decades below the peak
     axl.set_xlabel(r"$E_\mathrm{vis}$ (prompt, reconstructed) [MeV]")
@@ -118,21 +132,7 @@ def plot_fit_spectrum(
     centres = 0.5 * (edges[1:] + edges[:-1])
     total = pred.total
     fig, (ax, axr) = plt.subplots(2, 1, figsize=(7.0, 6.5), sharex=True, height_ratios=[3, 1])
-    order = sorted(pred.backgrounds, key=lambda n: pred.backgrounds[n].sum())
-    colours = plt.cm.tab10(np.linspace(0, 1, 10))
-    bottom = np.zeros_like(total)
-    for k, name in enumerate(order):
-        top = bottom + pred.backgrounds[name] / width
-        ax.stairs(
-            top,
-            edges,
-            baseline=bottom,
-            fill=True,
-            alpha=0.8,
-            color=colours[k % 10],
-            label=BACKGROUND_LABELS.get(name, name),
-        )
-        bottom = top
+    _stack(ax, edges, _background_layers(pred), alpha=0.8)
     ax.stairs(total / width, edges, color="C3", lw=1.2, label="best fit (IBD + backgrounds)")
     if unoscillated is not None:
         ax.stairs((unoscillated + pred.background) / width, edges, color="0.3", lw=1.0, ls="--", label="no oscillation")
