@@ -47,6 +47,8 @@ from .model import StagedCache
 from .physics.constants import SECONDS_PER_DAY
 from .physics.ibd import VogelBeacom
 
+# Numerical settings of the collaboration's model (dayabay-model 1.7.1, model_dayabay.py), kept so the
+# predictions compare to 1e-8; they are integration choices, not measured inputs.
 GL_EDEP_NODES = 5  # Gauss–Legendre nodes per 0.05 MeV deposited-energy bin
 GL_COS_NODES = 3  # Gauss–Legendre nodes in cosθ ∈ [−1, 1]
 LSNL_REFINE = 4  # the LSNL curves are refined 4× by cubic interpolation ...
