@@ -17,8 +17,10 @@ Policy:
 Several processes starting at once: Numba writes each cache file to a temporary name and renames
 it, so concurrent writers cannot corrupt the cache, but each would compile the kernels itself. The
 command line and the ensemble workers therefore build their first model under
-:func:`compile_lock`, an exclusive file lock: the first process compiles and writes the cache, the
-others wait and then load it.
+:func:`compile_lock`, an exclusive file lock per config: the first process of a config compiles
+and writes the cache, the others of the same config wait and then load it, and a process building
+another config (perhaps a slow one) never waits for it. Two different configs starting at the same
+moment may both compile; Numba's atomic cache writes make that harmless.
 """
 
 from __future__ import annotations
@@ -59,11 +61,14 @@ def cache_dir() -> Path:
 
 
 @contextlib.contextmanager
-def compile_lock() -> Iterator[None]:
-    """Hold an exclusive lock on ``<cache dir>/juno_fit_compile.lock`` (see the module docstring)."""
+def compile_lock(key: str = "") -> Iterator[None]:
+    """Hold an exclusive lock on ``<cache dir>/juno_fit_build.<key>.lock`` (see the module docstring);
+    ``key`` names what is built (a config digest), so builds of different configs do not wait for
+    each other."""
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "juno_fit_compile.lock", "a") as fh:
+    name = f"juno_fit_build.{key[:16]}.lock" if key else "juno_fit_build.lock"
+    with open(folder / name, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -7,14 +7,32 @@ and exit with code 2; ``--json`` prints exactly one JSON object on stdout; progr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .errors import Interrupted, JunoFitError
+from .files import PLOT_SUFFIXES, atomic_output, check_output
+from .threads import limited_threads
+
+MAX_POINTS = 10_000  # scan points
+MAX_GRID_POINTS = 1_000  # contour grid points per axis (a million profiled fits)
+
+
+def _check_range(option: str, model, name: str, rng) -> None:
+    """A scan or grid range inside the parameter's limits."""
+    if not rng:
+        return
+    lo, hi = model.parameters[name].limits
+    if (lo is not None and rng[0] < lo) or (hi is not None and rng[1] > hi):
+        shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        raise JunoFitError(f"{option}: {name} must stay within its limits {shown}, got [{rng[0]:g}, {rng[1]:g}]")
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
@@ -45,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", metavar="FILE", help="save the stacked prompt spectrum (PNG or PDF)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("simulate", help="write the Asimov data set or one Poisson pseudo-experiment (HDF5)")
@@ -63,7 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="data set from 'juno-fit simulate' (.h5), a JUNO release table (.csv), or 'real' (Daya Bay)",
     )
     p.add_argument("-o", "--output", metavar="RESULT.h5", help="save the result with its provenance")
-    p.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    p.add_argument("--force", action="store_true", help="overwrite existing result and plot files")
+    p.add_argument(
+        "--force-data",
+        action="store_true",
+        help="fit a data set made for another exposure than the config's (or one that does not record it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument(
         "--ordering", choices=("normal", "inverted"), help="mass ordering of the true point and the fit's start"
@@ -80,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), help="scan range (default ±4σ)")
     p.add_argument("--points", type=int, default=41, metavar="N", help="scan points (default 41)")
     p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
+    p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _add_parallel(p)
     p.set_defaults(func=cmd_scan)
@@ -96,8 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv) for a single config and exposure"
     )
+    p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
     p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_contour)
 
@@ -106,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exposure", action="append", help='exposure(s), e.g. "1y" (default: the config\'s)')
     p.add_argument("--vacuum", action="store_true", help="also compute it with the matter effect switched off")
     p.add_argument("--plot", metavar="FILE", help="√Δχ² versus exposure (PNG or PDF)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _add_parallel(p)
     p.set_defaults(func=cmd_nmo)
@@ -156,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="pulls, coverage, convergence and Δχ²_NMO of an ensemble")
     p.add_argument("ensemble", metavar="FILE.h5", help="ensemble file from 'juno-fit toys'")
     p.add_argument("--plot", metavar="DIR", help="write one figure per parameter (and the Δχ² distribution) here")
+    p.add_argument("--force", action="store_true", help="overwrite existing figures in DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_summary)
 
@@ -168,8 +198,57 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.json",
         help="also write the report here (default: benchmarks/results/ in a checkout)",
     )
+    p.add_argument("--force", action="store_true", help="overwrite an existing report file")
     p.set_defaults(func=cmd_bench)
     return parser
+
+
+def _finite(value):
+    """``value`` with every non-finite float replaced by None (strict JSON has no NaN or Infinity)."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
+        return _finite(value.item())
+    if hasattr(value, "tolist"):
+        return _finite(value.tolist())
+    return value
+
+
+def _print_json(obj) -> None:
+    """One strict JSON object on stdout."""
+    print(json.dumps(_finite(obj), allow_nan=False))
+
+
+def _check_outputs(args: argparse.Namespace, *outputs: tuple[str, str | None, tuple[str, ...]]) -> None:
+    """Refuse every output path of a command before any work: (option, path, accepted suffixes)."""
+    force = getattr(args, "force", False)
+    seen: set[str] = set()
+    for option, path, suffixes in outputs:
+        if path is None:
+            continue
+        check_output(path, force=force, option=option, suffixes=suffixes)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise JunoFitError(f"{option} {path}: also the target of another option; give each output its own file")
+        seen.add(key)
+
+
+def _plot_paths(path: str | None, detectors: Sequence[str]) -> list[str]:
+    if path is None:
+        return []
+    return [path] if len(detectors) == 1 else [_suffixed(path, d) for d in detectors]
+
+
+def _dayabay_summary(pred) -> dict:
+    return {
+        "events": {"ibd": float(pred.ibd.sum()), "background": float(pred.background.sum())},
+        "backgrounds": {name: float(v.sum()) for name, v in pred.backgrounds.items()},
+        "bins": int(len(pred.edges) - 1),
+    }
 
 
 def _prediction_summary(model, pred, det_model) -> dict:
@@ -195,19 +274,32 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .likelihood import warm_model
 
     config = load_config(args.config, exposure=args.exposure)
+    names = [d.name for d in getattr(config, "detectors", ())]
+    if args.plot and not names:
+        raise JunoFitError("--plot: the Daya Bay model's prediction plot is not available; use --json")
+    _check_outputs(args, *(("--plot", path, PLOT_SUFFIXES) for path in _plot_paths(args.plot, names)))
     model = warm_model(config)
     preds = model.predict(cores=True)
+    if not names:  # Daya Bay: counts per detector and period from the release's exposure
+        summaries = {p.detector: _dayabay_summary(p) for p in preds}
+        if args.json:
+            _print_json({"detectors": summaries})
+            return 0
+        print(f"{config.name}: {config.description}")
+        print(f"  {'detector/period':<16} {'bins':>5} {'IBD':>12} {'background':>12}")
+        for name, s in summaries.items():
+            print(f"  {name:<16} {s['bins']:>5} {s['events']['ibd']:12.1f} {s['events']['background']:12.1f}")
+        return 0
     summaries = {p.detector: _prediction_summary(model, p, d) for p, d in zip(preds, model.detectors, strict=True)}
     if args.plot:
         from .plots import plot_prediction
 
-        for pred in preds:
-            path = args.plot if len(preds) == 1 else _suffixed(args.plot, pred.detector)
+        for pred, path in zip(preds, _plot_paths(args.plot, names), strict=True):
             plot_prediction(pred, path, title=config.description or config.name, exposure_days=config.exposure_days)
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
         out = next(iter(summaries.values())) if len(summaries) == 1 else {"detectors": summaries}
-        print(json.dumps(out))
+        _print_json(out)
         return 0
     osc = config.oscillation
     print(f"{config.name}: {config.description}")
@@ -242,14 +334,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .likelihood import warm_model
 
     config = load_config(args.config, exposure=args.exposure)
+    if args.toy is None and args.throw_nuisances:
+        raise JunoFitError("--throw-nuisances needs --toy K (the Asimov data set has no fluctuations)")
+    if args.toy is not None and not 0 <= args.toy < 2**63:
+        raise JunoFitError(f"--toy: must be an integer in [0, 2^63), got {args.toy}")
+    _check_outputs(args, ("-o", args.output, (".h5", ".hdf5")))
     model = warm_model(config)
     if args.toy is None:
-        if args.throw_nuisances:
-            raise JunoFitError("--throw-nuisances needs --toy K (the Asimov data set has no fluctuations)")
         dataset = asimov(model)
     else:
-        if args.toy < 0:
-            raise JunoFitError(f"--toy: must be a non-negative integer, got {args.toy}")
         dataset = pseudo_experiment(model, args.toy, throw_nuisances=args.throw_nuisances)
     write_dataset(dataset, args.output, force=args.force)
     what = "Asimov data set" if args.toy is None else f"pseudo-experiment {args.toy} (seed {config.seed})"
@@ -300,11 +393,17 @@ def cmd_fit(args: argparse.Namespace) -> int:
             from .ensemble import ensemble_config
 
             config = ensemble_config(config, args.ordering)
-    if args.output and not args.force and Path(args.output).exists():
-        raise JunoFitError(f"{args.output}: exists; pass --force to overwrite")
+    names = [d.name for d in getattr(config, "detectors", ())] or [getattr(config, "name", "detector")]
+    _check_outputs(
+        args,
+        ("-o", args.output, (".h5", ".hdf5")),
+        *(("--plot", path, PLOT_SUFFIXES) for path in _plot_paths(args.plot, names)),
+        ("--plot-pulls", args.plot_pulls, PLOT_SUFFIXES),
+        ("--plot-correlation", args.plot_correlation, PLOT_SUFFIXES),
+    )
     model = warm_model(config)
     if args.data:
-        dataset = read_data(args.data, model)
+        dataset = read_data(args.data, model, force=args.force_data)
         source = str(args.data)
     else:
         dataset = asimov(model)
@@ -317,7 +416,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     _fit_plots(args, model, result, dataset.arrays(model), config)
     if args.json:
-        print(json.dumps(result.to_json()))
+        _print_json(result.to_json())
     else:
         _print_fit(result, model, f"{config.name}: fit to {source}")
     return 0 if result.valid else 1
@@ -330,8 +429,8 @@ def _fit_plots(args, model, result, data, config) -> None:
 
     theta = np.array([result.values[n] for n in model.parameters.names])
     if args.plot:
-        for k, pred in enumerate(model.predict(theta)):
-            path = args.plot if len(model.detectors) == 1 else _suffixed(args.plot, pred.detector)
+        preds = model.predict(theta)
+        for k, (pred, path) in enumerate(zip(preds, _plot_paths(args.plot, [p.detector for p in preds]), strict=True)):
             plots.plot_fit_spectrum(pred, data[k], path, title=f"{config.name}: best fit")
             print(f"wrote {path}", file=sys.stderr)
     if args.plot_pulls and result.pulls:
@@ -344,13 +443,13 @@ def _fit_plots(args, model, result, data, config) -> None:
         print(f"wrote {args.plot_correlation}", file=sys.stderr)
 
 
-def _likelihood_for(config, data_file):
+def _likelihood_for(config, data_file, force_data: bool = False):
     from .datasets import asimov
     from .io import read_data
     from .likelihood import Likelihood, warm_model
 
     model = warm_model(config)
-    dataset = read_data(data_file, model) if data_file else asimov(model)
+    dataset = read_data(data_file, model, force=force_data) if data_file else asimov(model)
     return Likelihood(model, dataset.arrays(model))
 
 
@@ -392,15 +491,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from .fit import SIGMA_LEVELS_1D, crossings, fit, profile_scan
 
     config = load_config(args.config, exposure=args.exposure)
-    if args.points < 3:
-        raise JunoFitError(f"--points: need at least 3, got {args.points}")
-    lik = _likelihood_for(config, args.data)
+    if not 3 <= args.points <= MAX_POINTS:
+        raise JunoFitError(f"--points: need 3 to {MAX_POINTS}, got {args.points}")
+    if args.range and not (all(math.isfinite(v) for v in args.range) and args.range[0] < args.range[1]):
+        raise JunoFitError(f"--range: need finite LO < HI, got {args.range[0]} {args.range[1]}")
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
+    lik = _likelihood_for(config, args.data, args.force_data)
     _check_param(lik.model, args.param)
+    _check_range("--range", lik.model, args.param, args.range)
     best = fit(lik, minos=[])
     if args.range:
         lo, hi = args.range
-        if not lo < hi:
-            raise JunoFitError(f"--range: LO must be below HI, got {lo} {hi}")
     else:
         centre, error = best.values[args.param], best.errors[args.param]
         lo, hi = centre - 4 * error, centre + 4 * error
@@ -427,20 +528,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
         plot_profile(args.param, x, dchi2, args.plot, intervals=intervals, title=f"{config.name}")
         print(f"wrote {args.plot}", file=sys.stderr)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "param": args.param,
-                    "points": [[float(a), float(b)] for a, b in zip(x, dchi2, strict=True)],
-                    "intervals": intervals,
-                    "best": best.values[args.param],
-                    "failed_points": failed,
-                    "retries": retries,
-                    "seconds": elapsed,
-                }
-            )
+        _print_json(
+            {
+                "param": args.param,
+                "points": [[float(a), float(b)] for a, b in zip(x, dchi2, strict=True)],
+                "intervals": intervals,
+                "best": best.values[args.param],
+                "failed_points": failed,
+                "retries": retries,
+                "seconds": elapsed,
+            }
         )
-        return 0
+        return 0 if not failed else 1
     print(
         f"{config.name}: profile of {args.param}, {len(x)} points in {elapsed:.1f} s, "
         f"{len(failed)} failed, {retries} retries"
@@ -461,18 +560,25 @@ def cmd_contour(args: argparse.Namespace) -> int:
     from .fit import SIGMA_LEVELS_2D, fit, minuit_contour, profiled_contours
 
     a, b = args.params
-    if args.points < 5:
-        raise JunoFitError(f"--points: need at least 5, got {args.points}")
+    if a == b:
+        raise JunoFitError(f"--params: need two different parameters, got {a} twice")
+    if not 5 <= args.points <= MAX_GRID_POINTS:
+        raise JunoFitError(f"--points: need 5 to {MAX_GRID_POINTS}, got {args.points}")
+    for option, rng in (("--range-a", args.range_a), ("--range-b", args.range_b)):
+        if rng and not (all(math.isfinite(v) for v in rng) and rng[0] < rng[1]):
+            raise JunoFitError(f"{option}: need finite LO < HI, got {rng[0]} {rng[1]}")
     if args.data and (len(args.configs) > 1 or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
     sets, report = [], []
     with _client(args) as client:
         for name in args.configs:
             for exposure in args.exposure or [None]:
                 config = load_config(name, exposure=exposure)
-                lik = _likelihood_for(config, args.data)
-                for param in (a, b):
+                lik = _likelihood_for(config, args.data, args.force_data)
+                for param, option, rng in ((a, "--range-a", args.range_a), (b, "--range-b", args.range_b)):
                     _check_param(lik.model, param)
+                    _check_range(option, lik.model, param, rng)
                 best = fit(lik, minos=[])
                 label = config.name + (f" {exposure}" if exposure else "")
                 start = time.perf_counter()
@@ -508,9 +614,10 @@ def cmd_contour(args: argparse.Namespace) -> int:
 
         plot_contours((a, b), sets, args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)
+    ok = all(e["failed_points"] == 0 for e in report)
     if args.json:
-        print(json.dumps({"params": [a, b], "results": report}))
-        return 0
+        _print_json({"params": [a, b], "results": report})
+        return 0 if ok else 1
     for entry in report:
         print(
             f"{entry['label']}: {args.points}×{args.points} grid of ({a}, {b}) in {entry['seconds']:.1f} s, "
@@ -526,7 +633,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
         if "mncontour" in entry:
             vals = entry["mncontour"]["grid_dchi2_at_points"]
             print(f"  MnContour (Δχ² = 2.30): grid Δχ² at its points {min(vals):.3f} … {max(vals):.3f}")
-    return 0 if all(e["failed_points"] == 0 for e in report) else 1
+    return 0 if ok else 1
 
 
 def cmd_nmo(args: argparse.Namespace) -> int:
@@ -538,8 +645,11 @@ def cmd_nmo(args: argparse.Namespace) -> int:
     from .nmo import nmo_sensitivity
 
     config = load_config(args.config)
+    if not hasattr(config, "detectors"):
+        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
     labels = args.exposure or [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
     days = [parse_exposure(label, "--exposure", "exposure") for label in labels]
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
 
     def run(cfg, client, label: str) -> dict:
         result = nmo_sensitivity(cfg, days, progress=_progress(f"nmo {label}", "exposures"), client=client)
@@ -571,12 +681,13 @@ def cmd_nmo(args: argparse.Namespace) -> int:
             k: {"dchi2": v["dchi2"], "sigma": v["sigma"], "dm2_31_wrong": v["dm2_31_wrong"]} for k, v in res.items()
         }
 
+    ok = all(v["valid"] for v in matter.values()) and all(v["valid"] for v in (vacuum or {}).values())
     if args.json:
         out = {"true_ordering": config.oscillation.ordering, "exposures": summary(matter)}
         if vacuum:
             out["vacuum"] = summary(vacuum)
-        print(json.dumps(out))
-        return 0
+        _print_json(out)
+        return 0 if ok else 1
     print(f"{config.name}: true ordering {config.oscillation.ordering}, Asimov data")
     for label, v in matter.items():
         line = (
@@ -589,7 +700,7 @@ def cmd_nmo(args: argparse.Namespace) -> int:
                 f"; vacuum Δχ² = {w['dchi2']:.3f} (√ {w['sigma']:.3f}), matter − vacuum {v['dchi2'] - w['dchi2']:+.3f}"
             )
         print(line + ("" if v["valid"] else "  (a fit was NOT valid)"))
-    return 0 if all(v["valid"] for v in matter.values()) else 1
+    return 0 if ok else 1
 
 
 def cmd_precision(args: argparse.Namespace) -> int:
@@ -598,7 +709,7 @@ def cmd_precision(args: argparse.Namespace) -> int:
     with _client(args) as client:
         table = precision(args.config, args.exposure, progress=_progress("precision", "fits"), client=client)
     if args.json:
-        print(json.dumps({"exposures": table}))
+        _print_json({"exposures": table})
         return 0
     names = list(next(iter(table.values())))
     print(f"relative 1σ precision, stat+syst (stat only), {args.config}")
@@ -618,8 +729,11 @@ def cmd_toys(args: argparse.Namespace) -> int:
         raise JunoFitError(f"--workers: need at least 1, got {args.workers}")
     if args.chunk is not None and args.chunk < 1:
         raise JunoFitError(f"--chunk: need at least 1, got {args.chunk}")
-    if args.save_every < 0:
-        raise JunoFitError(f"--save-every: must be ≥ 0 seconds, got {args.save_every}")
+    if not (math.isfinite(args.save_every) and 0 <= args.save_every <= 86400):
+        raise JunoFitError(f"--save-every: must be 0 to 86400 seconds, got {args.save_every}")
+    if not 1 <= args.n <= 10**9 or not 0 <= args.first < 2**62:
+        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {args.n} --first {args.first}")
+    check_output(args.output, force=True, option="-o", suffixes=(".h5", ".hdf5"))  # resumed when it exists
     result = run_ensemble(
         config,
         args.n,
@@ -636,7 +750,7 @@ def cmd_toys(args: argparse.Namespace) -> int:
     )
     result["output"] = str(args.output)
     if args.json:
-        print(json.dumps(result))
+        _print_json(result)
         return 0
     if result["fitted"] == 0:
         print(f"{args.output}: all {result['requested']} toys already there; nothing to do")
@@ -655,8 +769,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if any(out.resolve() == Path(p).resolve() for p in args.inputs):
         raise JunoFitError(f"-o {out}: is one of the inputs; write the merged ensemble to a new file")
-    if out.exists() and not args.force:
-        raise JunoFitError(f"{out}: exists; pass --force to overwrite")
+    _check_outputs(args, ("-o", args.output, (".h5", ".hdf5")))
     merged = merge_ensembles(args.inputs)
     write_ensemble(out, merged)
     print(f"{out}: {len(merged.records)} toys from {len(args.inputs)} files", file=sys.stderr)
@@ -672,7 +785,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
         from .plots import plot_toy_dchi2, plot_toy_parameter
 
         folder = Path(args.plot)
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise JunoFitError(f"--plot {folder}: is not a folder")
+        figures = [folder / f"{name}.png" for name in summary["parameters"]]
+        figures += [folder / "dchi2_nmo.png"] if ensemble.spec.nmo else []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JunoFitError(f"--plot {folder}: cannot create the folder ({exc.strerror})") from None
+        _check_outputs(args, *(("--plot", str(f), PLOT_SUFFIXES) for f in figures))
         a = ensemble.arrays()
         valid = a["valid"] & (a["valid_wrong"] if ensemble.spec.nmo else True)
         title = f"{summary['config']}, {summary['exposure_days']:g} days, {int(valid.sum())} toys"
@@ -691,7 +812,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             path = plot_toy_dchi2(a["dchi2"][valid], folder / "dchi2_nmo.png", title=title)
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps(summary))
+        _print_json(summary)
         return 0
     print(
         f"{args.ensemble}: {summary['config']}, {summary['exposure_days']:g} days, true ordering "
@@ -723,19 +844,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from .bench import format_report, run
-    from .io import atomic_output
 
-    report = run(progress=lambda msg: print(msg, file=sys.stderr, flush=True), starts=not args.no_starts)
     output = args.output
     if output is None:
         results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
         if results.is_dir():
             output = str(results / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json")
+    _check_outputs(args, ("-o", output, (".json",)))
+    report = run(progress=lambda msg: print(msg, file=sys.stderr, flush=True), starts=not args.no_starts)
     if output:
         with atomic_output(output) as tmp:
-            tmp.write_text(json.dumps(report, indent=2) + "\n")
+            tmp.write_text(json.dumps(_finite(report), indent=2, allow_nan=False) + "\n")
         print(f"wrote {output}", file=sys.stderr)
-    print(json.dumps(report) if args.json else format_report(report))
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
     return 0
 
 
@@ -744,11 +868,26 @@ def _suffixed(path: str, tag: str) -> str:
     return f"{stem}_{tag}.{ext}" if dot else f"{path}_{tag}"
 
 
+class Terminated(Exception):
+    """SIGTERM: leave through the normal clean-up (temporary files are removed), exit code 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: leave SIGTERM alone
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return int(args.func(args))
+        with limited_threads():
+            return int(args.func(args))
+    except Terminated:
+        print("juno-fit: terminated", file=sys.stderr)
+        return 143
     except Interrupted as exc:
         print(f"juno-fit: {exc}", file=sys.stderr)
         return 130
@@ -762,6 +901,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -34,12 +34,20 @@ class Dataset:
     seed: int | None = None
     toy: int | None = None
     throw_nuisances: bool = False
+    exposure_days: float | None = None  # the exposure the counts were made for (None: not recorded)
     version: str = __version__
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def arrays(self, model: Model) -> list[np.ndarray]:
         """Counts in the model's detector order."""
         return [self.counts[d.det.name] for d in model.detectors]
+
+
+def model_exposure(model: Model) -> float | None:
+    """Days of data taking the model predicts for; None where the data release fixes the exposure
+    (Daya Bay)."""
+    days = float(getattr(model.config, "exposure_days", 0.0))
+    return days if days > 0 else None
 
 
 def toy_rng(seed: int, toy: int) -> np.random.Generator:
@@ -58,6 +66,7 @@ def asimov(model: Model, theta: np.ndarray | None = None) -> Dataset:
         kind="asimov",
         config_name=model.config.name,
         config_text=model.config.text,
+        exposure_days=model_exposure(model),
     )
 
 
@@ -111,4 +120,5 @@ def pseudo_experiment(model: Model, toy: int, *, throw_nuisances: bool = False) 
         seed=model.config.seed,
         toy=toy,
         throw_nuisances=throw_nuisances,
+        exposure_days=model_exposure(model),
     )

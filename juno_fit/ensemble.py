@@ -32,7 +32,6 @@ import dataclasses
 import hashlib
 import logging
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ import numpy as np
 from . import __version__
 from .config import OSCILLATION_PARAMETERS, Config
 from .errors import DataError, Interrupted, JunoFitError
-from .io import atomic_output
+from .files import atomic_output
 
 ENSEMBLE_FORMAT = "juno-fit ensemble"
 ENSEMBLE_VERSION = 1
@@ -154,16 +153,11 @@ def dask_map(
 _WORKER: dict[str, Any] = {}
 
 
-def config_key(config: Config) -> str:
-    """Identity of a config as the workers see it (text, exposure and every replaced field)."""
-    return hashlib.sha256(pickle.dumps(config, protocol=5)).hexdigest()
-
-
 def worker_model(config: Config):
     """The model of ``config`` in this process, built once (under the compile lock)."""
-    from .likelihood import warm_model
+    from .likelihood import config_digest, warm_model
 
-    key = config_key(config)
+    key = config_digest(config)
     if _WORKER.get("model_key") != key:
         _WORKER.clear()
         _WORKER["model"] = warm_model(config)

@@ -1,15 +1,16 @@
-"""Input/output: HDF5 data sets and fit results (h5py) with provenance, and atomic output files.
+"""Input/output: HDF5 data sets and fit results (h5py) with provenance.
 
-Outputs are written atomically: to a temporary file in the target's folder, then renamed over the
-target, so an interrupted or failed write never leaves a half-written file.
+Outputs are written atomically (:func:`juno_fit.files.atomic_output`): to a locked temporary file in
+the target's folder, then renamed over the target, so an interrupted or failed write never leaves a
+half-written file. Data sets are checked on reading before any fit: structure, numeric real 1-D
+arrays, finite non-negative counts within the count limit, increasing edges, integer counts for
+pseudo-experiments, and the exposure they were made for against the config's.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Iterator
+import hashlib
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,39 +19,16 @@ import h5py
 import numpy as np
 
 from . import __version__
+from .config.rules import MAX_COUNTS, MAX_RECO_BINS
 from .errors import DataError
+from .files import atomic_output, regular_file_problem
+
+__all__ = ["atomic_output", "read_data", "read_dataset", "write_dataset", "write_result"]
 
 if TYPE_CHECKING:
     from .datasets import Dataset
     from .fit import FitResult
     from .model import Model
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path, *, force: bool = True) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success rename it to ``path``, on error delete it.
-
-    With ``force=False`` an existing ``path`` is an error (DataError) and nothing is written.
-    """
-    target = Path(path)
-    if not force and target.exists():
-        raise DataError(f"{target}: exists; pass --force to overwrite")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataError(f"{target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix or ".tmp", dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp creates 0600; give the result the permissions of a normally created file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,6 +58,9 @@ def write_dataset(dataset: Dataset, path: str | Path, *, force: bool = False) ->
         f.attrs["seed"] = -1 if dataset.seed is None else dataset.seed
         f.attrs["toy"] = -1 if dataset.toy is None else dataset.toy
         f.attrs["throw_nuisances"] = dataset.throw_nuisances
+        f.attrs["config_digest"] = hashlib.sha256(dataset.config_text.encode()).hexdigest()
+        if dataset.exposure_days is not None:
+            f.attrs["exposure_days"] = float(dataset.exposure_days)
         for name, counts in dataset.counts.items():
             g = f.create_group(f"detectors/{name}")
             g["counts"] = counts
@@ -89,47 +70,119 @@ def write_dataset(dataset: Dataset, path: str | Path, *, force: bool = False) ->
     return path
 
 
-def read_dataset(path: str | Path, model: Model | None = None) -> Dataset:
+def _numbers(path: Path, node, where: str, *, rows: int | None = None) -> np.ndarray:
+    """A dataset ``where`` holding a real 1-D array of finite numbers (bounded in length)."""
+    if not isinstance(node, h5py.Dataset):
+        raise DataError(f"{path}: {where} must be an HDF5 dataset, not {type(node).__name__}")
+    if node.dtype.kind not in "iuf" or node.ndim != 1:
+        raise DataError(f"{path}: {where} must be a 1-D array of real numbers, got {node.dtype} of shape {node.shape}")
+    if not 1 <= node.shape[0] <= MAX_RECO_BINS + 1 or (rows is not None and node.shape[0] != rows):
+        want = f"{rows}" if rows is not None else f"1 to {MAX_RECO_BINS + 1}"
+        raise DataError(f"{path}: {where} must hold {want} numbers, got {node.shape[0]}")
+    values = np.asarray(node[()], dtype=float)
+    if not np.all(np.isfinite(values)):
+        i = int(np.argmax(~np.isfinite(values)))
+        raise DataError(f"{path}: {where}[{i}] is {values[i]}; every entry must be finite")
+    return values
+
+
+def _detector_arrays(path: Path, f: h5py.File, kind: str) -> tuple[dict, dict]:
+    group = f.get("detectors")
+    if not isinstance(group, h5py.Group) or len(group) == 0:
+        raise DataError(f"{path}: /detectors must be a group with one group per detector")
+    counts, edges = {}, {}
+    for name, g in group.items():
+        if not isinstance(g, h5py.Group):
+            raise DataError(f"{path}: /detectors/{name} must be a group holding counts and edges")
+        if "counts" not in g or "edges" not in g:
+            raise DataError(f"{path}: /detectors/{name} must hold the datasets counts and edges")
+        c = _numbers(path, g["counts"], f"/detectors/{name}/counts")
+        e = _numbers(path, g["edges"], f"/detectors/{name}/edges", rows=len(c) + 1)
+        if np.any(c < 0) or c.sum() > MAX_COUNTS:
+            raise DataError(f"{path}: /detectors/{name}/counts must be non-negative, {MAX_COUNTS:g} in all at most")
+        if kind == "toy" and np.any(c != np.round(c)):
+            raise DataError(f"{path}: /detectors/{name}/counts of a pseudo-experiment must be whole numbers")
+        if np.any(np.diff(e) <= 0) or e[0] < 0:
+            raise DataError(f"{path}: /detectors/{name}/edges must be non-negative and strictly increasing")
+        counts[name], edges[name] = c, e
+    return counts, edges
+
+
+def _text_attr(f: h5py.File, name: str) -> str:
+    value = f.attrs[name]
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def read_dataset(path: str | Path, model: Model | None = None, *, force: bool = False) -> Dataset:
+    """Read a data set; with a model, check that its detectors, binning and exposure match the
+    model's (``force`` accepts a different or unrecorded exposure)."""
     from .datasets import Dataset
 
-    """Read a data set; with a model, check that its detectors and binning match the model's."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: data file not found")
+    problem = regular_file_problem(path)
+    if problem:
+        raise DataError(f"{path}: data file: {problem}")
     if not h5py.is_hdf5(path):
         raise DataError(f"{path}: not an HDF5 file (expected a juno-fit data set from 'juno-fit simulate')")
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != DATASET_FORMAT:
+                shown = repr(f.attrs.get("format"))[:60]
                 raise DataError(
-                    f"{path}: not a juno-fit data set (HDF5 attribute 'format' is "
-                    f"{f.attrs.get('format')!r}, expected {DATASET_FORMAT!r})"
+                    f"{path}: not a juno-fit data set (HDF5 attribute 'format' is {shown}, expected {DATASET_FORMAT!r})"
                 )
-            counts = {name: np.asarray(g["counts"][()], dtype=float) for name, g in f["detectors"].items()}
-            edges = {name: np.asarray(g["edges"][()], dtype=float) for name, g in f["detectors"].items()}
+            kind = _text_attr(f, "kind")
+            if kind not in ("asimov", "toy", "external"):
+                raise DataError(f"{path}: attribute kind is {kind[:40]!r} (accepted: asimov, toy, external)")
+            counts, edges = _detector_arrays(path, f, kind)
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["truth/names"][()]]
-            truth = dict(zip(names, (float(v) for v in f["truth/values"][()]), strict=True))
+            values = np.asarray(f["truth/values"][()], dtype=float)
+            truth = dict(zip(names, (float(v) for v in values), strict=True))
             seed, toy = int(f.attrs["seed"]), int(f.attrs["toy"])
+            exposure = float(f.attrs["exposure_days"]) if "exposure_days" in f.attrs else None
+            if exposure is not None and not (math.isfinite(exposure) and exposure > 0):
+                raise DataError(f"{path}: attribute exposure_days must be a positive number of days, got {exposure}")
             dataset = Dataset(
                 counts=counts,
                 edges=edges,
                 truth=truth,
-                kind=str(f.attrs["kind"]),
-                config_name=str(f.attrs["config_name"]),
-                config_text=str(f.attrs["config_text"]),
+                kind=kind,
+                config_name=_text_attr(f, "config_name"),
+                config_text=_text_attr(f, "config_text"),
                 seed=None if seed < 0 else seed,
                 toy=None if toy < 0 else toy,
                 throw_nuisances=bool(f.attrs["throw_nuisances"]),
-                version=str(f.attrs["juno_fit_version"]),
-                created=str(f.attrs["created"]),
+                exposure_days=exposure,
+                version=_text_attr(f, "juno_fit_version"),
+                created=_text_attr(f, "created"),
             )
     except DataError:
         raise
-    except (KeyError, OSError, ValueError, TypeError) as exc:
-        raise DataError(f"{path}: malformed juno-fit data set ({exc})") from None
+    except (KeyError, OSError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: malformed juno-fit data set ({type(exc).__name__}: {str(exc)[:200]})") from None
     if model is not None:
         check_binning(dataset, model, path)
+        check_exposure(dataset, model, path, force=force)
     return dataset
+
+
+def check_exposure(dataset: Dataset, model: Model, path: str | Path, *, force: bool = False) -> None:
+    """Refuse data made for another exposure than the config's (or whose exposure is not recorded)
+    unless ``force``: the fit would compare counts of one exposure with predictions of another."""
+    days = float(getattr(model.config, "exposure_days", 0.0))
+    if force or days <= 0 or dataset.kind == "external":
+        return
+    if dataset.exposure_days is None:
+        raise DataError(
+            f"{path}: attribute exposure_days is missing (a data set written before juno-fit recorded it), "
+            f"so it cannot be checked against the config's {days:g} days; pass --force-data to fit it anyway"
+        )
+    if not math.isclose(dataset.exposure_days, days, rel_tol=1e-9):
+        raise DataError(
+            f"{path}: attribute exposure_days = {dataset.exposure_days:g}: the data were made for "
+            f"{dataset.exposure_days:g} days, the config expects {days:g}; pass --exposure {dataset.exposure_days:g}d "
+            "to fit them at their exposure (or --force-data to fit them anyway)"
+        )
 
 
 def check_binning(dataset: Dataset, model: Model, path: str | Path) -> None:
@@ -146,6 +199,12 @@ def check_binning(dataset: Dataset, model: Model, path: str | Path) -> None:
             )
         if dataset.counts[name].shape != (det.det.n_bins,) or np.any(dataset.counts[name] < 0):
             raise DataError(f"{path}: counts of detector {name!r} must be {det.det.n_bins} non-negative numbers")
+    extra = [name for name in dataset.counts if name not in {d.det.name for d in model.detectors}]
+    if extra:
+        raise DataError(
+            f"{path}: detector {extra[0]!r} is not in the config (the config has: "
+            f"{', '.join(d.det.name for d in model.detectors)})"
+        )
 
 
 def write_result(
@@ -216,6 +275,12 @@ def read_juno_release_table(path: str | Path) -> dict[str, np.ndarray]:
         cols = read_csv_columns(path, list(JUNO_RELEASE_COLUMNS))
     except ValueError as exc:
         raise DataError(f"{path}: not a JUNO 2025 release spectrum table ({exc})") from None
+    for name in ("Ewid", "Nobs_err"):
+        bad = cols[name] <= 0 if name == "Ewid" else cols[name] < 0
+        if np.any(bad):
+            row = int(np.argmax(bad)) + 1
+            need = "positive" if name == "Ewid" else "non-negative"
+            raise DataError(f"{path}: column {name} must be {need}, got {cols[name][row - 1]:g} in data row {row}")
     scale = cols["Ewid"] / 0.1
     lo = cols["Ec"] - 0.5 * cols["Ewid"]
     hi = cols["Ec"] + 0.5 * cols["Ewid"]
@@ -229,10 +294,15 @@ def read_juno_release_table(path: str | Path) -> dict[str, np.ndarray]:
     return out
 
 
-def read_data(path: str | Path, model: Model) -> Dataset:
+# Live time of JUNO's first-data release (arXiv:2511.14593): the release's counts are for it.
+JUNO_RELEASE_DAYS = 59.1
+
+
+def read_data(path: str | Path, model: Model, *, force: bool = False) -> Dataset:
     """A data set for ``fit --data``: a juno-fit HDF5 file, a JUNO release spectrum table (.csv) for a
-    single-detector config, checked against the config's binning, or ``real``: the observed spectra of
-    the Daya Bay release for a Daya Bay config."""
+    single-detector config, checked against the config's binning and exposure (``force`` accepts
+    another exposure), or ``real``: the observed spectra of the Daya Bay release for a Daya Bay
+    config."""
     from .datasets import Dataset
 
     if str(path) == "real":
@@ -249,9 +319,16 @@ def read_data(path: str | Path, model: Model) -> Dataset:
         )
     path = Path(path)
     if path.suffix.lower() != ".csv":
-        return read_dataset(path, model)
-    if not path.is_file():
-        raise DataError(f"{path}: data file not found")
+        return read_dataset(path, model, force=force)
+    problem = regular_file_problem(path)
+    if problem:
+        raise DataError(f"{path}: data file: {problem}")
+    days = float(getattr(model.config, "exposure_days", 0.0))
+    if not force and not math.isclose(days, JUNO_RELEASE_DAYS, rel_tol=1e-9):
+        raise DataError(
+            f"{path}: a JUNO 2025 release table holds {JUNO_RELEASE_DAYS:g} days of data (arXiv:2511.14593), the "
+            f"config expects {days:g}; pass --exposure {JUNO_RELEASE_DAYS:g}d (or --force-data to fit it anyway)"
+        )
     if len(model.detectors) != 1:
         raise DataError(f"{path}: a release spectrum table holds one detector; the config has {len(model.detectors)}")
     table = read_juno_release_table(path)

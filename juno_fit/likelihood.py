@@ -25,10 +25,16 @@ Each per-bin statistic is a Numba kernel with a NumPy twin.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+
 import numpy as np
 
 from ._numba import kernel
+from .config.rules import MAX_COUNTS
+from .errors import ConfigError
 from .model import DetectorPrediction, Model
+from .threads import limited_threads
 
 STATISTICS = ("poisson", "cnp", "pearson", "neyman")
 
@@ -431,14 +437,40 @@ class Likelihood:
         return self.n_bins - len(unconstrained)
 
 
+def config_digest(config) -> str:
+    """Identity of a config with every field the model reads (text, exposure, replaced fields)."""
+    return hashlib.sha256(pickle.dumps(config, protocol=5)).hexdigest()
+
+
+def check_counts(model: Model, expected: list[np.ndarray]) -> None:
+    """Refuse a model whose expected counts the statistics cannot handle to per-mille precision:
+    non-finite, or more than MAX_COUNTS in a detector (config/rules.py)."""
+    config = model.config
+    for det, mu in zip(config.detectors, expected, strict=True):
+        total = float(np.sum(mu))
+        if not np.all(np.isfinite(mu)) or total > MAX_COUNTS:
+            what = "non-finite counts" if not np.all(np.isfinite(mu)) else f"{total:.3g} events"
+            raise ConfigError(
+                config.file,
+                f"detectors.{det.name}",
+                f"the model expects {what} in {config.exposure_days:g} days (at most {MAX_COUNTS:g} per detector, "
+                "where the statistics stay exact to per-mille): lower target_protons, the background rates "
+                "or the exposure",
+            )
+
+
 def warm_model(config, *, backend: str = "numba") -> Model:
-    """Build the model of a config and run its statistic and gradient once, under the compile lock,
-    so that concurrent processes compile each kernel once and then share the on-disk cache
-    (juno_fit/_numba.py)."""
+    """Build the model of a config, check its expected counts and run its statistic and gradient
+    once, under the build lock of this config, so that concurrent processes compile each kernel once
+    and then share the on-disk cache (juno_fit/_numba.py), and BLAS threads limited
+    (juno_fit/threads.py)."""
     from ._numba import compile_lock
 
-    with compile_lock():
+    with compile_lock(config_digest(config)), limited_threads():
         model = Model(config, backend=backend)
         theta = model.parameters.values()
-        Likelihood(model, model.expected(theta)).value_and_grad(theta)
+        expected = model.expected(theta)
+        if hasattr(config, "detectors"):
+            check_counts(model, expected)
+        Likelihood(model, expected).value_and_grad(theta)
     return model

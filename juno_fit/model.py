@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import ISOTOPES, Config, Detector
+from .config.rules import MAX_FOLD_WORK, MAX_MATRIX_ENTRIES
 from .errors import ConfigError
 from .parameters import CorrelatedBlock, Parameter, ParameterSet
 from .physics import backgrounds as bkgmod
@@ -51,7 +52,9 @@ def _fold_matrix(grid: gridmod.EnuGrid, edep_edges: np.ndarray, xsec: ibdmod.Cro
     if key not in _FOLD_CACHE:
         if len(_FOLD_CACHE) > 16:
             _FOLD_CACHE.clear()
-        _FOLD_CACHE[key] = gridmod.build_fold_matrix(grid, edep_edges, xsec)
+        _FOLD_CACHE[key] = gridmod.build_fold_matrix(
+            grid, edep_edges, xsec, max_entries=MAX_MATRIX_ENTRIES, max_work=MAX_FOLD_WORK
+        )
     return _FOLD_CACHE[key]
 
 
@@ -80,11 +83,12 @@ def build_parameters(config: Config) -> ParameterSet:
         """Gaussian prior of width sigma when the systematic is on and has a size, else fixed."""
         return {"error": sigma} if on[switch] and sigma > 0 else {"fixed": True}
 
+    dm2_max = config.numerics.dm2_max  # the E_ν grid resolves oscillations up to it (config/checks.py)
     descriptions = {
         "sin2_theta12": ("sin²θ12", (0.0, 1.0)),
         "sin2_theta13": ("sin²θ13", (0.0, 1.0)),
-        "dm2_21": ("Δm²21 [eV²]", (0.0, None)),
-        "dm2_31": ("Δm²31 [eV²] (negative: inverted ordering)", (None, None)),
+        "dm2_21": ("Δm²21 [eV²]", (0.0, dm2_max)),
+        "dm2_31": ("Δm²31 [eV²] (negative: inverted ordering)", (-dm2_max, dm2_max)),
     }
     params = []
     for name, (text, limits) in descriptions.items():
@@ -271,6 +275,19 @@ class StagedCache:
 class DetectorModel(StagedCache):
     """One detector with its cores; see the module docstring for the stages."""
 
+    def _fold_checked(self, grid: gridmod.EnuGrid, xsec: ibdmod.CrossSection) -> BandedMatrix:
+        try:
+            return _fold_matrix(grid, self.edep_edges, xsec)
+        except gridmod.GridTooLarge as exc:
+            num = self.config.numerics
+            raise ConfigError(
+                self.config.file,
+                "numerics",
+                f"edep_bin = {num.edep_bin:g}, edep_onset_bin = {num.edep_onset_bin:g}, panel_max = "
+                f"{num.panel_max:g}, panel_phase = {num.panel_phase:g} and dm2_max = {num.dm2_max:g} need {exc}; "
+                "widen the fine bins or the E_ν panels",
+            ) from None
+
     def __init__(
         self, det: Detector, config: Config, xsec: ibdmod.CrossSection, params: ParameterSet, backend: str = "numba"
     ):
@@ -318,7 +335,7 @@ class DetectorModel(StagedCache):
                     cores=members,
                     baselines=baselines,
                     grid=grid,
-                    fold=_fold_matrix(grid, self.edep_edges, xsec),
+                    fold=self._fold_checked(grid, xsec),
                     spec=fluxmod.isotope_spectra(grid.nodes, spectra) * self._shape_correction(grid.nodes),
                     neq=fluxmod.nonequilibrium_corrections(grid.nodes, spectra),
                     snf=fluxmod.snf_correction(grid.nodes, spectra),

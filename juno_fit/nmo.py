@@ -38,7 +38,8 @@ def wrong_ordering_fit(
     params = lik.model.parameters
     theta = np.array([true_fit.values[n] for n in params.names])
     centre = wrong_ordering_start(true_fit.values)
-    wrong_bound = {"dm2_31": (-1.0, 0.0)} if true_sign > 0 else {"dm2_31": (0.0, 1.0)}
+    top = lik.model.config.numerics.dm2_max  # the grid resolves |Δm²31| up to it
+    wrong_bound = {"dm2_31": (-top, 0.0)} if true_sign > 0 else {"dm2_31": (0.0, top)}
     best: FitResult | None = None
     for offset in starts:
         start = theta.copy()
@@ -59,7 +60,8 @@ def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -
     model = warm_model(config)
     lik = Likelihood(model, asimov(model).arrays(model))
     true_sign = float(np.sign(config.oscillation.dm2_31))
-    bound = {"dm2_31": (0.0, 1.0)} if true_sign > 0 else {"dm2_31": (-1.0, 0.0)}
+    top = config.numerics.dm2_max
+    bound = {"dm2_31": (0.0, top)} if true_sign > 0 else {"dm2_31": (-top, 0.0)}
     true_fit = fit(lik, minos=[], limits=bound)
     return true_fit, wrong_ordering_fit(lik, true_fit, true_sign, starts=starts)
 

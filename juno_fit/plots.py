@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .io import atomic_output
+from .files import atomic_output
 from .model import DetectorPrediction
 
 BACKGROUND_LABELS = {

@@ -24,10 +24,10 @@ def test_machine_description():
 def test_compile_lock_uses_the_numba_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
     assert _numba.cache_dir() == tmp_path / "cache"
-    with _numba.compile_lock():
+    with _numba.compile_lock("abc123"):
         pass
-    with _numba.compile_lock():  # released: can be taken again
-        assert (tmp_path / "cache" / "juno_fit_compile.lock").exists()
+    with _numba.compile_lock("abc123"):  # released: can be taken again
+        assert (tmp_path / "cache" / "juno_fit_build.abc123.lock").exists()
 
 
 def test_threads_default_to_one():

@@ -258,14 +258,14 @@ BAD_INPUTS = [
         _cfg(replace=(("sin2_theta13 = 0.0218", "sin2_theta13 = 1.5"),)),
         "config",
         "oscillation.sin2_theta13",
-        ("[0, 1]", "1.5"),
+        ("(0, 1)", "1.5"),
         id="sin2_theta13-above-1",
     ),
     pytest.param(
         _cfg(replace=(("sin2_theta12 = 0.307", "sin2_theta12 = -0.1"),)),
         "config",
         "oscillation.sin2_theta12",
-        ("[0, 1]", "-0.1"),
+        ("(0, 1)", "-0.1"),
         id="sin2_theta12-negative",
     ),
     pytest.param(
@@ -729,4 +729,4 @@ def test_fit_constraints_are_validated(tmp_path, capsys):
     assert "accepted" in err
     path = _write_config(tmp_path, replace=(("[fit]\n", "[fit]\nconstraints = { sin2_theta13 = [0.02, -1.0] }\n"),))
     assert main(["predict", path]) == 2
-    assert "sigma must be positive" in capsys.readouterr().err
+    assert "sigma must be a finite number in (0, 1]" in capsys.readouterr().err

@@ -114,11 +114,25 @@ def _solve_energy(xsec: CrossSection, cos: float, target: np.ndarray) -> np.ndar
     return energy
 
 
-def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection) -> BandedMatrix:
+class GridTooLarge(ValueError):
+    """A grid or matrix would exceed the size or work budget the caller gave."""
+
+
+def build_fold_matrix(
+    grid: EnuGrid,
+    edep_edges: np.ndarray,
+    xsec: CrossSection,
+    *,
+    max_entries: float = np.inf,
+    max_work: float = np.inf,
+) -> BandedMatrix:
     """K_kj = ∫ dE ℓ_j(E) ∫ dcosθ dσ/dcosθ 1[E_dep(E, cosθ) ∈ bin k], in cm² MeV per unit s.
 
     See the module docstring. E_dep(E, cosθ) must increase with both E and cosθ (true for the
     Vogel–Beacom first-order and the exact two-body kinematics).
+
+    Raises :class:`GridTooLarge` before the matrix is allocated when its band would hold more than
+    ``max_entries`` numbers, or its integration take more than ``max_work`` element operations.
     """
     n_bins = len(edep_edges) - 1
     n = grid.n_per_panel
@@ -150,8 +164,13 @@ def build_fold_matrix(grid: EnuGrid, edep_edges: np.ndarray, xsec: CrossSection)
     panel_row1 = np.zeros(n_panels, dtype=np.int64)
     np.maximum.at(panel_row1, panel, k_last)
     width = int(np.max(panel_row1 - panel_row0)) + 1
+    offsets = int(np.max(k_last - k_first)) + 1
+    if n_panels * n * width > max_entries:
+        raise GridTooLarge(f"a fold matrix of {n_panels * n * width:,} entries (at most {max_entries:,.0f})")
+    if offsets * len(e_nodes) > max_work:
+        raise GridTooLarge(f"a fold-matrix integration of {offsets * len(e_nodes):,} steps (at most {max_work:,.0f})")
     band = np.zeros((n_panels, n, width))
-    for offset in range(int(np.max(k_last - k_first)) + 1):
+    for offset in range(offsets):
         k = k_first + offset
         sel = k <= k_last
         ks, es = k[sel], e_nodes[sel]

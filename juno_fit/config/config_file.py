@@ -1,0 +1,195 @@
+"""Config files (``configs/*.toml``): the experiment, its detectors, the true oscillation
+parameters, the flux model, the IBD cross section, the numerical settings, the fit and the
+systematics switches; :func:`load_config` reads one with everything it refers to."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..resources import input_dir
+from . import checks, rules
+from .detector_file import read_detector
+from .inputs import data_file, load_csv, resolve_config_path
+from .objects import (
+    IBD,
+    OSCILLATION_PARAMETERS,
+    STATISTICS,
+    SYSTEMATICS,
+    Config,
+    Fit,
+    Flux,
+    Numerics,
+    Oscillation,
+)
+from .reading import Table, is_real, parse_exposure, read_toml
+from .spectra_file import read_spectra
+
+
+def read_oscillation(t: Table) -> Oscillation:
+    osc = Oscillation(
+        sin2_theta12=t.number("sin2_theta12"),
+        sin2_theta13=t.number("sin2_theta13"),
+        dm2_21=t.number("dm2_21"),
+        dm2_31=t.number("dm2_31"),
+        matter=t.choice("matter"),
+        density=t.number("density"),
+        electron_fraction=t.number("electron_fraction"),
+        density_uncertainty=t.number("density_uncertainty"),
+    )
+    if osc.dm2_31 == 0.0:
+        t.fail("dm2_31", "must be non-zero (its sign selects the ordering: > 0 normal, < 0 inverted)")
+    if abs(osc.dm2_31) <= osc.dm2_21:
+        t.fail("dm2_31", f"|dm2_31| must exceed dm2_21 = {osc.dm2_21:g}, got {osc.dm2_31:g}")
+    t.finish()
+    return osc
+
+
+def _constraints(ct: Table) -> dict[str, tuple[float, float]]:
+    """External Gaussian priors NAME = [mean, σ]: a finite mean in the parameter's accepted range, a
+    finite σ in (0, width of that range]."""
+    out: dict[str, tuple[float, float]] = {}
+    for name in ct.data:
+        if name not in OSCILLATION_PARAMETERS:
+            ct.fail(name, f"unknown oscillation parameter (accepted: {', '.join(OSCILLATION_PARAMETERS)})")
+        pair = ct.get(name, list)
+        if not (len(pair) == 2 and all(is_real(x) for x in pair)):
+            ct.fail(name, "must be [mean, sigma] of an external Gaussian constraint")
+        mean, sigma = float(pair[0]), float(pair[1])
+        r = rules.PARAMETER_RULES[name]
+        width = r.hi - r.lo
+        if not r.accepts(mean):
+            ct.fail(name, f"the mean must be a finite number in {r.interval()} (the parameter's range), got {mean:g}")
+        if not (math.isfinite(sigma) and 0.0 < sigma <= width):
+            ct.fail(name, f"sigma must be a finite number in (0, {width:g}], got {sigma:g}")
+        out[name] = (mean, sigma)
+    ct.finish()
+    return out
+
+
+def read_fit(t: Table, st: Table) -> Fit:
+    statistic = t.choice("statistic", STATISTICS)
+    free = t.get("parameters", list, list(OSCILLATION_PARAMETERS))
+    for name in free:
+        if name not in OSCILLATION_PARAMETERS:
+            shown = name if isinstance(name, str) and len(name) <= 40 else "an entry"
+            t.fail(
+                "parameters", f"unknown oscillation parameter {shown!r} (accepted: {', '.join(OSCILLATION_PARAMETERS)})"
+            )
+    if len(set(free)) != len(free):
+        t.fail("parameters", "names a parameter twice")
+    minos = t.get("minos", bool)
+    retries = t.integer("retries")
+    constraints = _constraints(t.table("constraints")) if t.has("constraints") else {}
+    t.finish()
+    systematics = {name: st.get(name, bool, True) for name in SYSTEMATICS}
+    st.finish()
+    return Fit(statistic, tuple(free), systematics, minos, retries, constraints)
+
+
+def _shape_correction(ft: Table, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplicative reference-spectrum correction R(E_ν) from a table (E_MeV, ratio), relative to
+    the config's folder unless a bare name under spectra/ is meant (``tables/...``)."""
+    st = ft.table("shape_correction")
+    st.text("source")
+    name = st.string("table")
+    path = Path(name)
+    if not path.is_absolute() and not (folder / path).is_file():
+        folder = input_dir("spectra")
+    cols = load_csv(data_file(folder, name, st, "table"), ["E_MeV", "ratio"], st, "table")
+    if np.any(np.diff(cols["E_MeV"]) <= 0) or np.any(cols["ratio"] <= 0):
+        st.fail("table", "needs strictly increasing energies and positive ratios")
+    st.finish()
+    return cols["E_MeV"], cols["ratio"]
+
+
+def read_numerics(t: Table) -> Numerics:
+    n = Numerics(
+        enu_max=t.number("enu_max"),
+        edep_bin=t.number("edep_bin"),
+        edep_onset=t.number("edep_onset"),
+        edep_onset_bin=t.number("edep_onset_bin"),
+        edep_scale_energy=t.number("edep_scale_energy"),
+        edep_bin_max=t.number("edep_bin_max"),
+        panel_nodes=t.integer("panel_nodes"),
+        panel_phase=t.number("panel_phase"),
+        panel_max=t.number("panel_max"),
+        dm2_max=t.number("dm2_max"),
+    )
+    t.finish()
+    return n
+
+
+def load_config(name_or_path: str | Path, *, exposure: str | float | None = None) -> Config:
+    """Read and validate a config with everything it refers to.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A shipped config name (``"juno_nominal"``) or a path to a TOML file.
+    exposure : str or float, optional
+        Replaces the config's exposure ("100d", "6y" or days).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key and the accepted values, for any value the model cannot represent.
+    """
+    path = resolve_config_path(name_or_path)
+    data, text = read_toml(path)
+    cfile = str(path)
+    t = Table(data, cfile, "", None, "config")
+
+    et = t.table("experiment")
+    name = et.name("name", path.stem)
+    description = et.text("description")
+    kind = et.choice("model")
+    seed = et.integer("seed")
+    if kind == "dayabay":
+        et.finish()
+        if exposure is not None:
+            raise ConfigError(
+                cfile, "experiment.exposure", "a Daya Bay config takes its exposure from the data release"
+            )
+        from ..dayabay import parse_dayabay_config
+
+        return parse_dayabay_config(t, name, description, seed, cfile, text)
+    exposure_days = parse_exposure(et.raw("exposure"), cfile, "experiment.exposure")
+    et.finish()
+    if exposure is not None:
+        exposure_days = parse_exposure(exposure, "--exposure", "exposure")
+
+    dets_t = t.table("detectors")
+    if not dets_t.data:
+        dets_t.fail("", "must define at least one detector ([detectors.NAME] with detector = ..., site = ...)")
+    detectors = tuple(read_detector(dname, dets_t.table(dname), cfile) for dname in dets_t.names())
+    dets_t.finish()
+
+    osc = read_oscillation(t.table("oscillation"))
+
+    ft = t.table("flux")
+    form = ft.choice("form")
+    spectra = read_spectra(ft.string("spectra"), form, cfile, "flux.spectra")
+    flux = Flux(
+        spectra=spectra,
+        nonequilibrium=ft.get("nonequilibrium", bool),
+        snf=ft.get("snf", bool),
+        normalisation=ft.number("normalisation"),
+        normalisation_uncertainty=ft.number("normalisation_uncertainty"),
+        shape_correction=_shape_correction(ft, path.parent) if ft.has("shape_correction") else None,
+    )
+    ft.finish()
+
+    it = t.table("ibd", {})
+    ibd = IBD(cross_section=it.choice("cross_section"), neutron_lifetime=it.number("neutron_lifetime"))
+    it.finish()
+
+    numerics = read_numerics(t.table("numerics", {}))
+    fit = read_fit(t.table("fit", {}), t.table("systematics", {}))
+    t.finish()
+    checks.check_oscillation(osc, fit, numerics, cfile)
+    checks.check_sizes(detectors, numerics, cfile)
+    return Config(name, cfile, text, description, exposure_days, detectors, osc, flux, ibd, numerics, fit, seed)

@@ -1,0 +1,213 @@
+"""Files in and out: only regular files are read, and outputs are written safely.
+
+Reading. :func:`read_regular` opens a path without blocking (a named pipe would otherwise wait for
+a writer forever), refuses anything that is not a regular file (folders, pipes, devices such as
+/dev/zero) and anything larger than the caller's limit, before reading a byte of it.
+
+Writing. :func:`check_output` is called before any expensive work: it refuses a target that exists
+(unless ``force``), that is a folder or not a regular file, or whose folder is missing or not
+writable (it proves writability by creating and removing a probe file). :func:`atomic_output`
+writes to a temporary file ``.NAME.PID.XXXXXXXX.EXT`` next to the target (PID: the writing
+process) and renames it over the target on success; on any error it is removed. A process killed
+with SIGKILL cannot remove its temporary file, so every check and every write first removes the
+stale temporary files of the same target: those whose process is gone, or that are older than a
+day (a reused process number). No file lock marks a temporary file as live: HDF5 locks the files
+it writes itself, and a second lock on the same file would make it fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import DataError, JunoFitError
+
+STALE_SECONDS = 86_400.0  # a temporary file older than this is stale even if its process number is in use
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".eps", ".ps", ".jpg", ".jpeg")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def regular_file_problem(path: str | Path) -> str | None:
+    """Why ``path`` is not a readable regular file (None when it is)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as exc:
+        return f"cannot read file ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return f"is {_kind(st.st_mode)}, not a regular file"
+    return None
+
+
+def read_regular(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; ValueError (one line) otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ValueError("file not found") from None
+    except IsADirectoryError:
+        raise ValueError("is a folder, not a regular file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > max_bytes:
+            raise ValueError(f"is {st.st_size:,} bytes; at most {max_bytes:,} are accepted")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"is larger than {max_bytes:,} bytes")
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------------------
+
+
+def _temp_pattern(target: Path) -> re.Pattern[str]:
+    # tempfile.mkstemp adds 8 characters of [a-z0-9_] between prefix and suffix
+    suffix = target.suffix or ".tmp"
+    return re.compile(re.escape(f".{target.name}.") + r"([0-9]+)\.[a-z0-9_]{8}" + re.escape(suffix))
+
+
+def _temporary(target: Path, folder: Path) -> tuple[int, str]:
+    """Create the temporary file of ``target`` in ``folder``, named after this process."""
+    return tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=target.suffix or ".tmp", dir=folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # exists but is someone else's, or not a process number we can ask about
+    return True
+
+
+def clean_stale_temporaries(target: str | Path, *, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Remove the temporary files that killed writers of ``target`` left behind; returns them.
+
+    A temporary file is stale when the process that created it is gone, or when it is older than
+    ``older_than`` seconds.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    pattern = _temp_pattern(target)
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        match = pattern.fullmatch(name)
+        if not match:
+            continue
+        path = folder / name
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        pid = int(match.group(1))
+        if pid == os.getpid() or (_alive(pid) and now - st.st_mtime < older_than):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def check_output(path: str | Path, *, force: bool = False, option: str = "-o", suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse an output path that cannot or must not be written, before any work (JunoFitError).
+
+    ``option`` names the command-line option in the message; ``suffixes``, when given, are the
+    accepted file extensions (plots).
+    """
+    text = str(path)
+    if not text or "\x00" in text:
+        raise JunoFitError(f"{option}: not a valid file name: {text!r}")
+    target = Path(text)
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise JunoFitError(f"{option} {text}: unknown file type (accepted: {', '.join(suffixes)})")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise JunoFitError(f"{option} {text}: folder {folder} does not exist")
+    if target.is_dir():
+        raise JunoFitError(f"{option} {text}: is a folder; give a file name")
+    if target.exists() or target.is_symlink():
+        if not force:
+            raise JunoFitError(f"{option} {text}: exists; pass --force to overwrite")
+        problem = regular_file_problem(target)
+        if problem is not None and problem != "file not found":
+            raise JunoFitError(f"{option} {text}: {problem}; it cannot be replaced")
+    clean_stale_temporaries(target)
+    try:
+        fd, probe = _temporary(target, folder)
+    except OSError as exc:
+        raise JunoFitError(f"{option} {text}: cannot write in {folder} ({exc.strerror})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, force: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success rename it to ``path``, on error delete it.
+
+    With ``force=False`` an existing ``path`` is an error (DataError) and nothing is written.
+    """
+    target = Path(path)
+    if not force and target.exists():
+        raise DataError(f"{target}: exists; pass --force to overwrite")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(f"{target}: folder {folder} does not exist")
+    if target.is_dir():
+        raise DataError(f"{target}: is a folder; give a file name")
+    clean_stale_temporaries(target)
+    try:
+        fd, tmp = _temporary(target, folder)
+    except OSError as exc:
+        raise DataError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
+    tmp_path = Path(tmp)
+    os.close(fd)
+    try:
+        yield tmp_path
+        # mkstemp creates 0600; give the result the permissions of a normally created file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        try:
+            os.replace(tmp_path, target)
+        except OSError as exc:
+            if exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
+                raise DataError(f"{target}: is a folder; give a file name") from None
+            raise DataError(f"{target}: cannot write ({exc.strerror})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
