@@ -14,24 +14,31 @@ Timed, as medians over repeats:
   ``--official-pulls`` (MIGRAD strategy 0 on its numerical gradient: about twenty minutes).
 
 The collaboration's model is timed only when ``import dayabay_model`` works (``pip install
-dayabay-model``); otherwise its column says so. Usage:
-``python benchmarks/dayabay_vs_official.py [--repeats N] [-o benchmarks/results/dayabay_timing.md]``.
+dayabay-model``); otherwise its column says so. juno-fit runs inside
+:func:`juno_fit.threads.limited_threads` (one BLAS thread unless OMP_NUM_THREADS says otherwise), the
+collaboration's model with NumPy's default thread pools; the report states both counts. ``--load K``
+keeps K busy processes running during the measurement (a loaded machine). Usage:
+``python benchmarks/dayabay_vs_official.py [--repeats N] [--load K] [-o FILE.md [--force]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib.metadata
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import iminuit
 import numpy as np
+from threadpoolctl import threadpool_info
 
 N_EVAL = 40
 
@@ -40,7 +47,35 @@ def _median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def _threads() -> str:
+    """The thread pools NumPy and friends use right now, e.g. "openblas 1"."""
+    pools = threadpool_info()
+    return ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in pools) or "no BLAS pool"
+
+
+@contextlib.contextmanager
+def background_load(k: int) -> Iterator[None]:
+    """``k`` processes spinning on the CPU while the block runs."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(k)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 def ours(repeats: int) -> dict:
+    """juno-fit's timings, inside its run-time thread limit."""
+    from juno_fit.threads import limited_threads
+
+    with limited_threads():
+        out = _ours(repeats)
+        out["threads"] = _threads()
+    return out
+
+
+def _ours(repeats: int) -> dict:
     from juno_fit.config import load_config
     from juno_fit.dayabay import DYB_SYSTEMATICS, DayaBayModel, covariance_cached
     from juno_fit.fit import fit
@@ -176,10 +211,11 @@ def official(repeats: int) -> dict | None:
     med = {k: _median(v) for k, v in out.items()}
     med["result"] = result
     med["version"] = importlib.metadata.version("dayabay-model")
+    med["threads"] = _threads()
     return med
 
 
-def report(a: dict, b: dict | None, repeats: int, official_repeats: int) -> str:
+def report(a: dict, b: dict | None, repeats: int, official_repeats: int, load: int = 0) -> str:
     rows = [
         ("model build (release read)", "build", "s"),
         ("covariance matrix", "matrix", "s"),
@@ -198,6 +234,11 @@ def report(a: dict, b: dict | None, repeats: int, official_repeats: int) -> str:
         f" ({official_repeats} for dayabay-model)"
         f" ({N_EVAL} evaluations each for the per-call rows). Release: dayabay-data-official"
         f" {importlib.metadata.version('dayabay-data-official')}.",
+        "",
+        f"Load: {'idle machine' if not load else f'{load} busy process(es) spinning beside the measurement'}."
+        f" Threads: juno-fit {a['threads']}"
+        + (f"; dayabay-model {b['threads']}" if b else "")
+        + " (threadpoolctl's count of each BLAS/OpenMP pool during the run).",
         "",
         "| step | juno-fit | dayabay-model" + (f" {b['version']}" if b else "") + " | ratio (theirs / ours) |",
         "|---|---|---|---|",
@@ -238,18 +279,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement (default 3)")
     parser.add_argument("--official-repeats", type=int, default=1, help="repeats for dayabay-model (default 1)")
     parser.add_argument("--official-pulls", action="store_true", help="also time dayabay-model's pull fit (~20 min)")
+    parser.add_argument("--load", type=int, default=0, metavar="K", help="busy processes beside the run (default 0)")
     parser.add_argument("-o", "--output", type=Path, help="also write the report (Markdown) here")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing report")
     args = parser.parse_args()
-    a = ours(args.repeats)
-    print("juno-fit done", file=sys.stderr)
-    b = official(args.official_repeats)
-    if b is not None and args.official_pulls:
-        b["pulls"], b["pull_result"] = official_pulls()
-    text = report(a, b, args.repeats, args.official_repeats)
+    from juno_fit.errors import JunoFitError
+    from juno_fit.files import atomic_output, check_output
+
+    if args.output:
+        try:
+            check_output(args.output, force=args.force, option="-o", suffixes=(".md",))
+        except JunoFitError as exc:
+            parser.error(str(exc))
+    with background_load(args.load):
+        a = ours(args.repeats)
+        print("juno-fit done", file=sys.stderr)
+        b = official(args.official_repeats)
+        if b is not None and args.official_pulls:
+            b["pulls"], b["pull_result"] = official_pulls()
+    text = report(a, b, args.repeats, args.official_repeats, args.load)
     print(text)
     if args.output:
-        from juno_fit.io import atomic_output
-
         with atomic_output(args.output) as tmp:
             tmp.write_text(text, encoding="utf-8")
 

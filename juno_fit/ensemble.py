@@ -112,6 +112,15 @@ def n_workers(client) -> int:
     return max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
 
 
+def _thread_limited(fn: Callable, *args, **kwargs):
+    """Run one task inside the run-time thread limit (juno_fit/threads.py): a worker may have
+    imported NumPy before juno_fit."""
+    from .threads import limited_threads
+
+    with limited_threads():
+        return fn(*args, **kwargs)
+
+
 def dask_map(
     fn: Callable,
     items: Sequence[tuple],
@@ -127,7 +136,7 @@ def dask_map(
     from dask.distributed import as_completed
 
     shared_futures = {k: client.scatter(v, broadcast=True, hash=False) for k, v in (shared or {}).items()}
-    futures = [client.submit(fn, *item, **shared_futures, pure=False) for item in items]
+    futures = [client.submit(_thread_limited, fn, *item, **shared_futures, pure=False) for item in items]
     index = {f.key: i for i, f in enumerate(futures)}
     results: list = [None] * len(items)
     done = 0

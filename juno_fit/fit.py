@@ -21,6 +21,7 @@ from iminuit import Minuit
 from .config import OSCILLATION_PARAMETERS
 from .likelihood import Likelihood
 from .parameters import ParameterSet
+from .threads import thread_limited
 
 # Initial MIGRAD step sizes of parameters without a prior (about a tenth of JUNO's 100-day precision).
 _OSC_STEPS = {"sin2_theta12": 1e-3, "sin2_theta13": 1e-3, "dm2_21": 1e-7, "dm2_31": 2e-6}
@@ -167,6 +168,7 @@ def _minuit(
     return m
 
 
+@thread_limited
 def fit(
     lik: Likelihood,
     *,

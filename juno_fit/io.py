@@ -131,6 +131,12 @@ def read_dataset(path: str | Path, model: Model | None = None, *, force: bool = 
                 raise DataError(
                     f"{path}: not a juno-fit data set (HDF5 attribute 'format' is {shown}, expected {DATASET_FORMAT!r})"
                 )
+            version = f.attrs.get("format_version")
+            if not (isinstance(version, int | np.integer) and int(version) == FORMAT_VERSION):
+                raise DataError(f"{path}: attribute format_version is {str(version)[:40]!r}, expected {FORMAT_VERSION}")
+            flag = f.attrs.get("throw_nuisances")
+            if not isinstance(flag, bool | np.bool_):
+                raise DataError(f"{path}: attribute throw_nuisances must be true or false, got {str(flag)[:40]!r}")
             kind = _text_attr(f, "kind")
             if kind not in ("asimov", "toy", "external"):
                 raise DataError(f"{path}: attribute kind is {kind[:40]!r} (accepted: asimov, toy, external)")
@@ -275,19 +281,27 @@ def read_juno_release_table(path: str | Path) -> dict[str, np.ndarray]:
         cols = read_csv_columns(path, list(JUNO_RELEASE_COLUMNS))
     except ValueError as exc:
         raise DataError(f"{path}: not a JUNO 2025 release spectrum table ({exc})") from None
-    for name in ("Ewid", "Nobs_err"):
-        bad = cols[name] <= 0 if name == "Ewid" else cols[name] < 0
+    for name in JUNO_RELEASE_COLUMNS:
+        bad = cols[name] <= 0 if name in ("Ec", "Ewid") else cols[name] < 0
         if np.any(bad):
             row = int(np.argmax(bad)) + 1
-            need = "positive" if name == "Ewid" else "non-negative"
+            need = "positive" if name in ("Ec", "Ewid") else "non-negative"
             raise DataError(f"{path}: column {name} must be {need}, got {cols[name][row - 1]:g} in data row {row}")
     scale = cols["Ewid"] / 0.1
+    counts = np.round((cols["Nobs_err"] * scale) ** 2)
+    # The release rounds Nobs (per 0.1 MeV) to one decimal: it must agree with N from Nobs_err.
+    mismatch = np.abs(cols["Nobs"] - counts / scale) > 0.05 + 1e-6
+    if np.any(mismatch):
+        i = int(np.argmax(mismatch))
+        raise DataError(
+            f"{path}: columns Nobs and Nobs_err disagree in data row {i + 1} (Nobs {cols['Nobs'][i]:g}; "
+            f"(Nobs_err·Ewid/0.1)² = {counts[i]:g} events, {counts[i] / scale[i]:.2f} per 0.1 MeV)"
+        )
     lo = cols["Ec"] - 0.5 * cols["Ewid"]
     hi = cols["Ec"] + 0.5 * cols["Ewid"]
     if np.any(np.abs(lo[1:] - hi[:-1]) > 1e-6):
         raise DataError(f"{path}: bins are not contiguous")
     edges = np.round(np.concatenate([lo, hi[-1:]]), 6)
-    counts = np.round((cols["Nobs_err"] * scale) ** 2)
     out = {"edges": edges, "counts": counts}
     for name in JUNO_RELEASE_COLUMNS[4:]:
         out[name] = cols[name] * scale
