@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from juno_fit.config import load_config
+from juno_fit.files import add_report_option, check_report_option, write_text
 from juno_fit.model import Model
 from juno_fit.physics import response
 
@@ -96,11 +96,12 @@ def study() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-o", "--output")
+    add_report_option(parser)
     args = parser.parse_args()
+    check_report_option(parser, args)
     text = study()
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_text(args.output, text)
     sys.stdout.write(text)
     return 0
 

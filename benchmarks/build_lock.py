@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from juno_fit.files import add_report_option, check_report_option, write_text
+
 REPO = Path(__file__).resolve().parents[1]
 SLOW_NUMERICS = """
 [numerics]
@@ -86,17 +88,9 @@ def report(times: dict[str, list[float]], repeats: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("-o", "--output", type=Path, help="also write the report (Markdown) here")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing report")
+    add_report_option(parser)
     args = parser.parse_args()
-    from juno_fit.errors import JunoFitError
-    from juno_fit.files import atomic_output, check_output
-
-    if args.output:
-        try:
-            check_output(args.output, force=args.force, option="-o", suffixes=(".md",))
-        except JunoFitError as exc:
-            parser.error(str(exc))
+    check_report_option(parser, args)
     with tempfile.TemporaryDirectory() as tmp:
         text = (REPO / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
         text = text.replace('detector = "juno"', f'detector = "{REPO / "detector" / "juno.toml"}"')
@@ -107,8 +101,7 @@ def main() -> None:
     text = report(times, args.repeats)
     print(text)
     if args.output:
-        with atomic_output(args.output) as out:
-            out.write_text(text, encoding="utf-8")
+        write_text(args.output, text)
 
 
 if __name__ == "__main__":

@@ -34,11 +34,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import iminuit
 import numpy as np
 from threadpoolctl import threadpool_info
+
+from juno_fit.files import add_report_option, check_report_option, write_text
 
 N_EVAL = 40
 
@@ -280,17 +281,9 @@ def main() -> None:
     parser.add_argument("--official-repeats", type=int, default=1, help="repeats for dayabay-model (default 1)")
     parser.add_argument("--official-pulls", action="store_true", help="also time dayabay-model's pull fit (~20 min)")
     parser.add_argument("--load", type=int, default=0, metavar="K", help="busy processes beside the run (default 0)")
-    parser.add_argument("-o", "--output", type=Path, help="also write the report (Markdown) here")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing report")
+    add_report_option(parser)
     args = parser.parse_args()
-    from juno_fit.errors import JunoFitError
-    from juno_fit.files import atomic_output, check_output
-
-    if args.output:
-        try:
-            check_output(args.output, force=args.force, option="-o", suffixes=(".md",))
-        except JunoFitError as exc:
-            parser.error(str(exc))
+    check_report_option(parser, args)
     with background_load(args.load):
         a = ours(args.repeats)
         print("juno-fit done", file=sys.stderr)
@@ -300,8 +293,7 @@ def main() -> None:
     text = report(a, b, args.repeats, args.official_repeats, args.load)
     print(text)
     if args.output:
-        with atomic_output(args.output) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+        write_text(args.output, text)
 
 
 if __name__ == "__main__":

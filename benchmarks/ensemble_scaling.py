@@ -23,6 +23,7 @@ from pathlib import Path
 
 from juno_fit.config import load_config
 from juno_fit.ensemble import read_ensemble, run_ensemble, same_toy
+from juno_fit.files import add_report_option, check_report_option, write_text
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ensemble_scaling.md"
 
@@ -46,8 +47,9 @@ def main() -> None:
     parser.add_argument("--config", default="juno_nominal")
     parser.add_argument("--exposure", default="100d")
     parser.add_argument("--keep", type=Path, help="keep the two ensemble files in this folder")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    add_report_option(parser, default=RESULTS)
     args = parser.parse_args()
+    check_report_option(parser, args)
 
     config = load_config(args.config, exposure=args.exposure)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ensemble_scaling_"))
@@ -92,8 +94,7 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    write_text(args.output, text)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ it writes itself, and a second lock on the same file would make it fail.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno
 import os
@@ -68,13 +69,24 @@ def read_regular(path: str | Path, max_bytes: int) -> bytes:
         raise ValueError("is a folder, not a regular file") from None
     except OSError as exc:
         raise ValueError(f"cannot read file ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
+    try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ValueError(f"is {_kind(st.st_mode)}, not a regular file")
         if st.st_size > max_bytes:
             raise ValueError(f"is {st.st_size:,} bytes; at most {max_bytes:,} are accepted")
-        data = fh.read(max_bytes + 1)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise ValueError(f"cannot read file ({exc.strerror})") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise ValueError(f"is larger than {max_bytes:,} bytes")
     return data
@@ -211,3 +223,25 @@ def atomic_output(path: str | Path, *, force: bool = True) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+
+
+def add_report_option(parser: argparse.ArgumentParser, default: str | Path | None = None, suffix: str = ".md") -> None:
+    """``-o/--output FILE`` and ``--force`` for a script that writes one text report."""
+    parser.add_argument("-o", "--output", type=Path, default=default, help=f"write the report ({suffix}) here")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing report")
+    parser.set_defaults(_report_suffix=suffix)
+
+
+def check_report_option(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse the report path of :func:`add_report_option` before the work (argparse error, exit 2)."""
+    if args.output is not None:
+        try:
+            check_output(args.output, force=args.force, option="-o", suffixes=(args._report_suffix,))
+        except JunoFitError as exc:
+            parser.error(str(exc))
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (the path was checked before the work)."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -264,6 +264,8 @@ class Likelihood:
     def __init__(self, model: Model, data: list[np.ndarray], statistic: str | None = None):
         self.model = model
         self.statistic = statistic or model.config.fit.statistic
+        # the exact 3×3 matter diagonalisation has no derivatives: MINUIT's numerical gradient then
+        self.exact_gradient = getattr(getattr(model.config, "oscillation", None), "matter", "") != "exact"
         if self.statistic not in STATISTICS:
             raise ValueError(f"unknown statistic {self.statistic!r} (accepted: {', '.join(STATISTICS)})")
         self.kind = _CHI2_KIND[self.statistic]
@@ -472,5 +474,9 @@ def warm_model(config, *, backend: str = "numba") -> Model:
         expected = model.expected(theta)
         if hasattr(config, "detectors"):
             check_counts(model, expected)
-        Likelihood(model, expected).value_and_grad(theta)
+        lik = Likelihood(model, expected)
+        if lik.exact_gradient:
+            lik.value_and_grad(theta)
+        else:
+            lik(theta)
     return model

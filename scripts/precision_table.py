@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from juno_fit.files import add_report_option, check_report_option, write_text
 from juno_fit.precision import precision
 from juno_fit.progress import Progress
 
@@ -60,11 +60,12 @@ def table(config: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("config", nargs="?", default="juno_nominal")
-    parser.add_argument("-o", "--output", help="write the markdown table here")
+    add_report_option(parser)
     args = parser.parse_args()
+    check_report_option(parser, args)
     text = table(args.config)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
