@@ -491,7 +491,7 @@ class Case:
 
 @dataclass
 class NumKey:
-    """A numeric key and its physical range (``lo_open``: lo itself excluded)."""
+    """A numeric key and its physical range (flag ``open``: lo itself excluded; ``hiopen``: hi excluded)."""
 
     base: str
     path: str
@@ -513,7 +513,9 @@ class NumKey:
             return "refuse"
         if "nonzero" in self.flags and abs(x) < 1e-100:
             return "refuse"
-        inside = (x > self.lo if "open" in self.flags else x >= self.lo) and x <= self.hi
+        above = x > self.lo if "open" in self.flags.split() else x >= self.lo
+        below = x < self.hi if "hiopen" in self.flags.split() else x <= self.hi
+        inside = above and below
         if not inside:
             return "refuse"
         return "either" if 0 < abs(x) < 1e-100 else "accept"
@@ -523,8 +525,8 @@ OVR = "detectors.JUNO.override"
 SITE = "detectors.JUNO.site_override"
 NUMERIC_KEYS = [
     NumKey(NOMINAL, "experiment.seed", 0, 2**63 - 1, "int"),
-    NumKey(NOMINAL, "oscillation.sin2_theta12", 0.0, 1.0, "req"),
-    NumKey(NOMINAL, "oscillation.sin2_theta13", 0.0, 1.0, "req"),
+    NumKey(NOMINAL, "oscillation.sin2_theta12", 0.0, 1.0, "req open hiopen"),  # 0 < sin² < 1 (issue statement)
+    NumKey(NOMINAL, "oscillation.sin2_theta13", 0.0, 1.0, "req open hiopen"),
     NumKey(NOMINAL, "oscillation.dm2_21", 0.0, 2.5e-3, "req open"),
     NumKey(NOMINAL, "oscillation.dm2_31", -3e-3, 3e-3, "req nonzero"),
     NumKey(NOMINAL, "oscillation.density", 0.0, 30.0),

@@ -65,6 +65,12 @@ def _constraints(ct: Table) -> dict[str, tuple[float, float]]:
             ct.fail(name, f"the mean must be a finite number in {r.interval()} (the parameter's range), got {mean:g}")
         if not (math.isfinite(sigma) and 0.0 < sigma <= width):
             ct.fail(name, f"sigma must be a finite number in (0, {width:g}], got {sigma:g}")
+        if sigma < rules.MIN_PRIOR_WIDTH * abs(mean):
+            ct.fail(
+                name,
+                f"sigma must be at least {rules.MIN_PRIOR_WIDTH:g} × |mean| = {rules.MIN_PRIOR_WIDTH * abs(mean):g} "
+                f"(a narrower prior fixes the parameter; remove it from [fit] parameters instead), got {sigma:g}",
+            )
         out[name] = (mean, sigma)
     ct.finish()
     return out

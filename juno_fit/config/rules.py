@@ -19,7 +19,7 @@ import itertools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 REQUIRED = object()  # a Rule default: the key must be given
@@ -114,12 +114,15 @@ class Rule:
     unit: str = ""
     choices: tuple[str, ...] = ()
     why: str = ""
+    min_nonzero: float | None = None  # 0 or at least this (prior widths: 0 switches the prior off)
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
     def interval(self) -> str:
+        if self.min_nonzero is not None:
+            return f"0 or [{self.min_nonzero:g}, {'inf' if self.hi is None else f'{self.hi:g}'}]"
         left = "(" if self.lo_open or self.lo is None else "["
         right = ")" if self.hi_open or self.hi is None else "]"
         lo = "-inf" if self.lo is None else f"{self.lo:g}"
@@ -128,6 +131,8 @@ class Rule:
 
     def accepts(self, value: float) -> bool:
         if not math.isfinite(value):
+            return False
+        if self.min_nonzero is not None and value != 0 and abs(value) < self.min_nonzero:
             return False
         if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
             return False
@@ -418,6 +423,15 @@ RULES: dict[str, Rule] = {
     "spectra.reference_shape.unit": _c("unit of the values", ("percent", "fraction")),
     "spectra.reference_shape.table": _s("CSV of the bin-to-bin reference-shape uncertainty (≥ 0)"),
 }
+
+# Prior widths: 0 switches a prior off; a width below MIN_PRIOR_WIDTH (relative, or in the key's
+# unit) fixes the parameter just as well but makes MINUIT's steps and the pull terms overflow.
+MIN_PRIOR_WIDTH = 1e-6
+for _path, _rule in list(RULES.items()):
+    if _rule.kind == "number" and "uncertaint" in _path and _rule.lo == 0.0:
+        RULES[_path] = replace(
+            _rule, min_nonzero=MIN_PRIOR_WIDTH, why=_rule.why or "0 switches the prior off; narrower priors overflow"
+        )
 
 # Oscillation parameters that constraints and fits can name, with their accepted ranges (the same as
 # the true values; Δm² limits are tightened to [numerics] dm2_max by the model).
