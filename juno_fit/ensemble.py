@@ -44,7 +44,7 @@ import numpy as np
 from . import __version__
 from .config import OSCILLATION_PARAMETERS, Config
 from .errors import DataError, Interrupted, JunoFitError
-from .files import atomic_output
+from .files import atomic_output, regular_file_problem
 
 ENSEMBLE_FORMAT = "juno-fit ensemble"
 ENSEMBLE_VERSION = 1
@@ -370,8 +370,9 @@ def read_ensemble(path: str | Path) -> Ensemble:
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: ensemble file not found")
+    problem = regular_file_problem(path)
+    if problem:
+        raise DataError(f"{path}: ensemble file: {problem}")
     try:
         f = h5py.File(path, "r")
     except OSError:

@@ -3,11 +3,9 @@ juno_fit.threads; and the configuration reference kept in step with the rules.""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -17,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_contract import time_limit
 
 from juno_fit._numba import compile_lock
 from juno_fit.config import rules
@@ -24,22 +23,6 @@ from juno_fit.errors import DataError, JunoFitError
 from juno_fit.files import atomic_output, check_output, clean_stale_temporaries, read_regular
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail instead of blocking: SIGALRM raises after ``seconds``."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"blocked for {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def one_line(exc: pytest.ExceptionInfo) -> str:

@@ -15,13 +15,9 @@ The default run is small; the ``slow`` tests run many more examples.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
-import json
 import math
 import shutil
-import signal
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +26,10 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
+from cli_contract import assert_finite_json, assert_refused, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juno_fit.cli import main
 from juno_fit.config import rules
 from juno_fit.resources import input_dir
 
@@ -270,62 +266,14 @@ def mutated_configs(draw) -> tuple[dict, list[str]]:
 # --------------------------------------------------------------------------------------------------
 
 
-class Hang(Exception):
-    """The command did not return within TIME_LIMIT_S."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    def on_alarm(signum, frame):
-        raise Hang(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _no_constant(name: str):
-    raise ValueError(f"non-finite JSON constant {name}")
-
-
-def _numbers(obj: Any) -> Iterator[float]:
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _numbers(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _numbers(v)
-    elif isinstance(obj, int | float) and not isinstance(obj, bool):
-        yield float(obj)
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """``juno-fit ARGV`` in-process under the time limit: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with time_limit(TIME_LIMIT_S), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 def check_cli(argv: list[str], answers: tuple[int, ...]) -> int:
-    """Run ``juno-fit ARGV`` in-process and check the contract; returns the exit code."""
-    code, stdout, stderr = run_cli(argv)
+    """Run ``juno-fit ARGV`` in-process under TIME_LIMIT_S and check the contract; returns the exit code."""
+    code, stdout, stderr = run_cli(argv, limit=TIME_LIMIT_S)
     assert "Traceback" not in stderr, stderr
     if code in answers:
-        data = json.loads(stdout, parse_constant=_no_constant)
-        assert isinstance(data, dict)
-        bad = [x for x in _numbers(data) if not math.isfinite(x)]
-        assert not bad, f"non-finite numbers in the JSON output: {bad[:5]}"
+        assert_finite_json(stdout)
         return code
-    assert code == 2, f"exit code {code}; stderr: {stderr[-2000:]!r}"
-    assert stdout == "", stdout[:500]
-    lines = stderr.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {stderr[-2000:]!r}"
-    assert lines[0].startswith("juno-fit: error: "), lines[0]
+    assert_refused(code, stdout, stderr)
     return code
 
 
@@ -536,7 +484,7 @@ def simulated(tmp_path, fast_config) -> dict[str, Path]:
     """An Asimov data set and pseudo-experiment 2 of the fast config."""
     files = {"asimov": tmp_path / "asimov.h5", "toy": tmp_path / "toy.h5"}
     for argv in (["-o", files["asimov"]], ["--toy", "2", "-o", files["toy"]]):
-        code, _, err = run_cli(["simulate", fast_config, *map(str, argv)])
+        code, _, err = run_cli(["simulate", fast_config, *argv], limit=TIME_LIMIT_S)
         assert code == 0, err
     return files
 

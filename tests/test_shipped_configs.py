@@ -10,19 +10,18 @@ documents one, such as an interval outside the scan range).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import math
 import tomllib
 from pathlib import Path
 
 import pytest
+from cli_contract import assert_finite_json, assert_refused, run_cli
 
-from juno_fit.cli import main
 from juno_fit.resources import input_dir
 
 CONFIGS = sorted(p.stem for p in input_dir("configs").glob("*.toml"))
+
+# A generous limit on each command: it fails a command that hangs instead of stalling the suite.
+COMMAND_LIMIT_S = 600
 
 
 def _kind(name: str) -> str:
@@ -35,49 +34,19 @@ def _needs_release(name: str) -> None:
         pytest.importorskip("dayabay_data_official", reason="Daya Bay's data release is not installed")
 
 
-def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
-def _strict(text: str):
-    def refuse(token: str):
-        raise AssertionError(f"non-JSON constant {token} in the output")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def _numbers(obj):
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _numbers(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _numbers(v)
-    elif isinstance(obj, int | float) and not isinstance(obj, bool):
-        yield float(obj)
-
-
 def _ok(argv: list[str], codes: tuple[int, ...] = (0,)) -> dict | None:
-    code, out, err = _run(argv)
+    code, out, err = run_cli(argv, limit=COMMAND_LIMIT_S)
     assert "Traceback" not in err, err
     assert code in codes, f"{' '.join(argv)} exited {code}: {err[-2000:]}"
     if "--json" not in argv:
         return None
-    data = _strict(out)
-    assert all(math.isfinite(x) for x in _numbers(data))
-    return data
+    return assert_finite_json(out)
 
 
 def _refused(argv: list[str]) -> str:
-    code, _out, err = _run(argv)
+    code, out, err = run_cli(argv, limit=COMMAND_LIMIT_S)
     assert code == 2, f"{' '.join(argv)} exited {code}: {err[-2000:]}"
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("juno-fit: error: "), err
-    return lines[0]
+    return assert_refused(code, out, err)
 
 
 def _exposure(name: str) -> list[str]:
