@@ -131,6 +131,11 @@ def test_toml_nested_5000_levels(tmp_path, document):
             ("detectors.JUNO.override.backgrounds.geo.rate_uncertainty", "0 or [1e-06, 10]"),
             id="background-rate-uncertainty-1e30",
         ),
+        pytest.param(
+            "[detectors.JUNO.override.backgrounds.geo]\nrate_uncertainty = 1e-300",
+            ("detectors.JUNO.override.backgrounds.geo.rate_uncertainty", "0 or [1e-06, 10]"),
+            id="background-rate-uncertainty-1e-300",  # a prior this narrow made MIGRAD run on for minutes
+        ),
     ],
 )
 def test_config_override_refused(tmp_path, append, needles):
