@@ -159,6 +159,20 @@ def test_fine_grid_refused_or_quick(tmp_path):
     assert seconds < 60
 
 
+def test_response_matrix_budget(tmp_path):
+    """A wide resolution over 10,000 narrow reconstructed bins and 0.1 keV fine bins: a response
+    band of about 1e9 entries, refused from the config before any matrix is built."""
+    path = nominal_with(
+        tmp_path,
+        append="[numerics]\nedep_bin = 1e-4\nedep_bin_max = 1e-4\nedep_scale_energy = 0\n"
+        "[detectors.JUNO.override.resolution]\na = 1.0\n"
+        "[detectors.JUNO.override.binning]\nsegments = [[0.8, 10.8, 0.001]]",
+    )
+    code, out, err, seconds = timed_run_cli(["predict", path, "--json"], limit=60)
+    assert_refused(code, out, err, path, "detectors.JUNO", "response matrix", "60,000,000")
+    assert seconds < 10
+
+
 @pytest.mark.parametrize(
     ("exposure", "days"),
     [

@@ -61,6 +61,18 @@ def enu_node_count(num: Numerics, baseline_m: float) -> float:
     return num.panel_nodes * (panels + 1)
 
 
+def response_entry_bound(det: Detector, num: Numerics, fine_bins: float) -> float:
+    """Upper bound of the response band's entries: every fine bin reaches the reconstructed bins
+    within ±5σ of it (physics/response.py clamps there), σ taken at the highest energy, counted in
+    the narrowest reconstructed bin."""
+    top = max(num.enu_max, float(det.bin_edges[-1]))
+    a, b, c = det.resolution.a, det.resolution.b, det.resolution.c
+    sigma = math.sqrt(a * a * top + b * b * top * top + c * c)
+    narrowest = float(min(det.bin_edges[1:] - det.bin_edges[:-1]))
+    per_bin = min(len(det.bin_edges) - 1, 10.0 * sigma / narrowest + 2.0)
+    return fine_bins * per_bin
+
+
 def check_oscillation(osc: Oscillation, fit: Fit, num: Numerics, cfile: str) -> None:
     dm2_max = num.dm2_max
     why = f"at most [numerics] dm2_max = {dm2_max:g} eV², the fastest oscillation the E_ν grid resolves"
@@ -84,6 +96,15 @@ def check_sizes(detectors: tuple[Detector, ...], num: Numerics, cfile: str) -> N
             f"make {fine:,.0f} fine deposited-energy bins (at most {rules.MAX_FINE_BINS:,}); widen the bins",
         )
     for det in detectors:
+        entries = response_entry_bound(det, num, fine)
+        if entries > rules.MAX_MATRIX_ENTRIES:
+            raise ConfigError(
+                cfile,
+                f"detectors.{det.name}",
+                f"the resolution (a, b, c) = ({det.resolution.a:g}, {det.resolution.b:g}, {det.resolution.c:g}), "
+                f"{len(det.bin_edges) - 1} reconstructed bins and {fine:,.0f} fine bins make a response matrix of up "
+                f"to {entries:,.0f} entries (at most {rules.MAX_MATRIX_ENTRIES:,}); use fewer or wider bins",
+            )
         longest = max(core.baseline_m for core in det.site.cores)
         nodes = enu_node_count(num, longest)
         if nodes > rules.MAX_ENU_NODES:

@@ -34,10 +34,11 @@ MAX_NESTING = 16  # tables/arrays inside each other; the deepest shipped key is 
 MAX_NAME_LENGTH = 64
 MAX_TEXT_LENGTH = 4000
 
-# Grid and matrix sizes a config may imply (per detector). The nominal JUNO model has about 3,300
-# fine deposited-energy bins, 2,000 E_ν nodes and 1e5 response-matrix entries; the accuracy study's
-# reference (0.5 keV bins, 4× finer panels) needs 10× that. The budgets leave another factor of 10
-# and keep a model build under a minute and its matrices under 1 GiB.
+# Grid and matrix sizes a config may imply (per detector). The nominal JUNO model has about 1,300
+# fine deposited-energy bins, 1,700 E_ν nodes (two baseline groups) and 1e5 response-matrix
+# entries; the accuracy study's reference (0.5 keV bins, 4× finer panels) needs about 10× that. The
+# budgets leave another factor of 10-20 and keep a model build under a minute and its matrices
+# under 1 GiB.
 MAX_RECO_BINS = 10_000
 MAX_FINE_BINS = 300_000
 MAX_ENU_NODES = 300_000
