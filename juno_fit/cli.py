@@ -402,7 +402,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         ("--plot-correlation", args.plot_correlation, PLOT_SUFFIXES),
     )
     model = warm_model(config)
-    if args.data:
+    if args.data is not None:
         dataset = read_data(args.data, model, force=args.force_data)
         source = str(args.data)
     else:
@@ -449,7 +449,7 @@ def _likelihood_for(config, data_file, force_data: bool = False):
     from .likelihood import Likelihood, warm_model
 
     model = warm_model(config)
-    dataset = read_data(data_file, model, force=force_data) if data_file else asimov(model)
+    dataset = read_data(data_file, model, force=force_data) if data_file is not None else asimov(model)
     return Likelihood(model, dataset.arrays(model))
 
 
@@ -567,7 +567,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
     for option, rng in (("--range-a", args.range_a), ("--range-b", args.range_b)):
         if rng and not (all(math.isfinite(v) for v in rng) and rng[0] < rng[1]):
             raise JunoFitError(f"{option}: need finite LO < HI, got {rng[0]} {rng[1]}")
-    if args.data and (len(args.configs) > 1 or len(args.exposure or []) > 1):
+    if args.data is not None and (len(args.configs) > 1 or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
     sets, report = [], []

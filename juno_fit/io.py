@@ -44,28 +44,49 @@ def _strings(values) -> np.ndarray:
     return np.array([str(v) for v in values], dtype=h5py.string_dtype())
 
 
+def _fixed(text: str) -> np.bytes_:
+    """A fixed-length UTF-8 string: stored in the object header, not in HDF5's global heap, where a
+    damaged byte can make the HDF5 library loop forever when the string is read."""
+    return np.bytes_(text.encode("utf-8"))
+
+
+def content_digest(counts: dict[str, np.ndarray], edges: dict[str, np.ndarray], truth: dict[str, float]) -> str:
+    """SHA-256 of a data set's numbers and names: detects a file changed or damaged after writing."""
+    h = hashlib.sha256()
+    for name in sorted(counts):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(counts[name], dtype="<f8").tobytes())
+        h.update(np.ascontiguousarray(edges[name], dtype="<f8").tobytes())
+    for name, value in truth.items():
+        h.update(name.encode())
+        h.update(np.float64(value).astype("<f8").tobytes())
+    return h.hexdigest()
+
+
 def write_dataset(dataset: Dataset, path: str | Path, *, force: bool = False) -> Path:
-    """Write a data set (schema in README.md, "Data sets") atomically."""
+    """Write a data set (schema in README.md, "Data sets") atomically, with HDF5's metadata
+    checksums (``libver="latest"``), fixed-length strings and a digest of its content."""
     path = Path(path)
-    with atomic_output(path, force=force) as tmp, h5py.File(tmp, "w") as f:
-        f.attrs["format"] = DATASET_FORMAT
+    with atomic_output(path, force=force) as tmp, h5py.File(tmp, "w", libver="latest") as f:
+        f.attrs["format"] = _fixed(DATASET_FORMAT)
         f.attrs["format_version"] = FORMAT_VERSION
-        f.attrs["juno_fit_version"] = dataset.version
-        f.attrs["created"] = dataset.created
-        f.attrs["kind"] = dataset.kind
-        f.attrs["config_name"] = dataset.config_name
-        f.attrs["config_text"] = dataset.config_text
+        f.attrs["juno_fit_version"] = _fixed(dataset.version)
+        f.attrs["created"] = _fixed(dataset.created)
+        f.attrs["kind"] = _fixed(dataset.kind)
+        f.attrs["config_name"] = _fixed(dataset.config_name)
+        f.attrs["config_text"] = _fixed(dataset.config_text)
         f.attrs["seed"] = -1 if dataset.seed is None else dataset.seed
         f.attrs["toy"] = -1 if dataset.toy is None else dataset.toy
         f.attrs["throw_nuisances"] = dataset.throw_nuisances
-        f.attrs["config_digest"] = hashlib.sha256(dataset.config_text.encode()).hexdigest()
+        f.attrs["config_digest"] = _fixed(hashlib.sha256(dataset.config_text.encode()).hexdigest())
+        f.attrs["content_sha256"] = _fixed(content_digest(dataset.counts, dataset.edges, dataset.truth))
         if dataset.exposure_days is not None:
             f.attrs["exposure_days"] = float(dataset.exposure_days)
         for name, counts in dataset.counts.items():
             g = f.create_group(f"detectors/{name}")
             g["counts"] = counts
             g["edges"] = dataset.edges[name]
-        f["truth/names"] = _strings(dataset.truth)
+        f["truth/names"] = np.array([n.encode("utf-8") for n in dataset.truth], dtype=np.bytes_)
         f["truth/values"] = np.array(list(dataset.truth.values()), dtype=float)
     return path
 
@@ -108,6 +129,13 @@ def _detector_arrays(path: Path, f: h5py.File, kind: str) -> tuple[dict, dict]:
     return counts, edges
 
 
+def _integer_attr(f: h5py.File, name: str) -> int:
+    value = f.attrs[name]
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(f"attribute {name} must be an integer, got {str(value)[:40]!r}")
+    return int(value)
+
+
 def _text_attr(f: h5py.File, name: str) -> str:
     value = f.attrs[name]
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -126,8 +154,9 @@ def read_dataset(path: str | Path, model: Model | None = None, *, force: bool = 
         raise DataError(f"{path}: not an HDF5 file (expected a juno-fit data set from 'juno-fit simulate')")
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != DATASET_FORMAT:
-                shown = repr(f.attrs.get("format"))[:60]
+            fmt = f.attrs.get("format")
+            if (fmt.decode("utf-8", "replace") if isinstance(fmt, bytes) else fmt) != DATASET_FORMAT:
+                shown = repr(fmt)[:60]
                 raise DataError(
                     f"{path}: not a juno-fit data set (HDF5 attribute 'format' is {shown}, expected {DATASET_FORMAT!r})"
                 )
@@ -144,7 +173,8 @@ def read_dataset(path: str | Path, model: Model | None = None, *, force: bool = 
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["truth/names"][()]]
             values = np.asarray(f["truth/values"][()], dtype=float)
             truth = dict(zip(names, (float(v) for v in values), strict=True))
-            seed, toy = int(f.attrs["seed"]), int(f.attrs["toy"])
+            seed, toy = _integer_attr(f, "seed"), _integer_attr(f, "toy")
+            digest = _text_attr(f, "content_sha256") if "content_sha256" in f.attrs else None
             exposure = float(f.attrs["exposure_days"]) if "exposure_days" in f.attrs else None
             if exposure is not None and not (math.isfinite(exposure) and exposure > 0):
                 raise DataError(f"{path}: attribute exposure_days must be a positive number of days, got {exposure}")
@@ -166,6 +196,11 @@ def read_dataset(path: str | Path, model: Model | None = None, *, force: bool = 
         raise
     except (KeyError, OSError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: malformed juno-fit data set ({type(exc).__name__}: {str(exc)[:200]})") from None
+    if digest is not None and not force and digest != content_digest(counts, edges, truth):
+        raise DataError(
+            f"{path}: its counts, edges or truth do not match its attribute content_sha256 (the file was changed or "
+            "damaged after juno-fit wrote it); pass --force-data to fit it anyway"
+        )
     if model is not None:
         check_binning(dataset, model, path)
         check_exposure(dataset, model, path, force=force)
@@ -319,6 +354,8 @@ def read_data(path: str | Path, model: Model, *, force: bool = False) -> Dataset
     config."""
     from .datasets import Dataset
 
+    if not str(path):
+        raise DataError("--data: an empty path (give a data file, or leave --data out for the Asimov data set)")
     if str(path) == "real":
         real = getattr(model, "real_data", None)
         if real is None:
