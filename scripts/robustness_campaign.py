@@ -1328,7 +1328,8 @@ def data_cases() -> list[DataCase]:
         DataCase("counts_empty", "refuse", "base", _with_counts(lambda c: c[:0])),
         DataCase("counts_scalar", "refuse", "base", _with_counts(lambda c: np.float64(c.sum()))),
         DataCase("counts_bool", "refuse", "base", _with_counts(lambda c: c > 100)),
-        DataCase("counts_int64", "accept", "base", _with_counts(lambda c: np.round(c).astype(np.int64))),
+        # rounding changes the Asimov counts: the content digest refuses it (--force-data fits it)
+        DataCase("counts_int64", "either", "base", _with_counts(lambda c: np.round(c).astype(np.int64))),
         DataCase("counts_float32", "either", "base", _with_counts(lambda c: c.astype(np.float32))),
         DataCase("counts_all_zero", "either", "base", _with_counts(np.zeros_like)),
         # edges
