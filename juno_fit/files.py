@@ -153,6 +153,16 @@ def clean_stale_temporaries(target: str | Path, *, older_than: float = STALE_SEC
     return removed
 
 
+def _placement(target: Path) -> tuple[Path, str | None]:
+    """The folder an output goes into, and why it cannot go there (None when it can)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        return folder, f"folder {folder} does not exist"
+    if target.is_dir():
+        return folder, "is a folder; give a file name"
+    return folder, None
+
+
 def check_output(path: str | Path, *, force: bool = False, option: str = "-o", suffixes: tuple[str, ...] = ()) -> Path:
     """Refuse an output path that cannot or must not be written, before any work (JunoFitError).
 
@@ -165,11 +175,9 @@ def check_output(path: str | Path, *, force: bool = False, option: str = "-o", s
     target = Path(text)
     if suffixes and target.suffix.lower() not in suffixes:
         raise JunoFitError(f"{option} {text}: unknown file type (accepted: {', '.join(suffixes)})")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise JunoFitError(f"{option} {text}: folder {folder} does not exist")
-    if target.is_dir():
-        raise JunoFitError(f"{option} {text}: is a folder; give a file name")
+    folder, problem = _placement(target)
+    if problem:
+        raise JunoFitError(f"{option} {text}: {problem}")
     if target.exists() or target.is_symlink():
         if not force:
             raise JunoFitError(f"{option} {text}: exists; pass --force to overwrite")
@@ -196,11 +204,9 @@ def atomic_output(path: str | Path, *, force: bool = True) -> Iterator[Path]:
     target = Path(path)
     if not force and target.exists():
         raise DataError(f"{target}: exists; pass --force to overwrite")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataError(f"{target}: folder {folder} does not exist")
-    if target.is_dir():
-        raise DataError(f"{target}: is a folder; give a file name")
+    folder, problem = _placement(target)
+    if problem:
+        raise DataError(f"{target}: {problem}")
     clean_stale_temporaries(target)
     try:
         fd, tmp = _temporary(target, folder)
