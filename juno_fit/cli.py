@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
     p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
+    p.add_argument("--save", metavar="FILE", help="write the profile: HDF5 (.h5) or CSV (.csv, one row per point)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _add_parallel(p)
     p.set_defaults(func=cmd_scan)
@@ -116,8 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", nargs=2, required=True, metavar=("A", "B"), help="the two parameters")
     p.add_argument("--exposure", action="append", help="exposure(s) to overlay (default: each config's own)")
     p.add_argument("--points", type=int, default=25, metavar="N", help="grid points per axis (default 25)")
-    p.add_argument("--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A (default ±4.5σ)")
-    p.add_argument("--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B (default ±4.5σ)")
+    p.add_argument("--points-a", type=int, metavar="N", help="grid points along A (default: --points)")
+    p.add_argument("--points-b", type=int, metavar="N", help="grid points along B (default: --points)")
+    p.add_argument(
+        "--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A, end points included (default ±4.5σ)"
+    )
+    p.add_argument(
+        "--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B, end points included (default ±4.5σ)"
+    )
     _add_parallel(p, None)
     p.add_argument(
         "--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv) for a single config and exposure"
@@ -125,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
     p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
+    p.add_argument(
+        "--save", metavar="FILE", help="write the Δχ² grid of a single config: HDF5 (.h5) or CSV (.csv, one row per point)"
+    )
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_contour)
 
@@ -221,6 +231,24 @@ def _finite(value):
 def _print_json(obj) -> None:
     """One strict JSON object on stdout."""
     print(json.dumps(_finite(obj), allow_nan=False))
+
+
+PROFILE_SUFFIXES = (".h5", ".hdf5", ".csv")
+
+
+def _save_profile(args, config, lik, names, axes, dchi2, valid, fmin) -> None:
+    """Write a scan or grid (``--save``) with its provenance."""
+    from .profile_io import Profile, write_profile
+
+    meta = {
+        "config": config.name,
+        "exposure_days": float(getattr(config, "exposure_days", float("nan"))),
+        "data": str(args.data) if args.data else "asimov",
+        "statistic": lik.statistic,
+        "fmin": float(fmin),
+    }
+    write_profile(Profile(names, axes, dchi2, valid, meta), args.save, force=args.force)
+    print(f"wrote {args.save}", file=sys.stderr)
 
 
 def _check_outputs(args: argparse.Namespace, *outputs: tuple[str, str | None, tuple[str, ...]]) -> None:
@@ -495,7 +523,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise JunoFitError(f"--points: need 3 to {MAX_POINTS}, got {args.points}")
     if args.range and not (all(math.isfinite(v) for v in args.range) and args.range[0] < args.range[1]):
         raise JunoFitError(f"--range: need finite LO < HI, got {args.range[0]} {args.range[1]}")
-    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES), ("--save", args.save, PROFILE_SUFFIXES))
     lik = _likelihood_for(config, args.data, args.force_data)
     _check_param(lik.model, args.param)
     _check_range("--range", lik.model, args.param, args.range)
@@ -522,6 +550,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     failed = [p.value for p in points if not p.valid]
     retries = sum(p.attempts - 1 for p in points)
     elapsed = time.perf_counter() - start
+    if args.save:
+        _save_profile(args, config, lik, [args.param], [x], dchi2, np.array([p.valid for p in points]), fmin)
     if args.plot:
         from .plots import plot_profile
 
@@ -562,14 +592,18 @@ def cmd_contour(args: argparse.Namespace) -> int:
     a, b = args.params
     if a == b:
         raise JunoFitError(f"--params: need two different parameters, got {a} twice")
-    if not 5 <= args.points <= MAX_GRID_POINTS:
-        raise JunoFitError(f"--points: need 5 to {MAX_GRID_POINTS}, got {args.points}")
+    for option, n in (("--points", args.points), ("--points-a", args.points_a), ("--points-b", args.points_b)):
+        if n is not None and not 5 <= n <= MAX_GRID_POINTS:
+            raise JunoFitError(f"{option}: need 5 to {MAX_GRID_POINTS}, got {n}")
+    counts = (args.points_a or args.points, args.points_b or args.points)
     for option, rng in (("--range-a", args.range_a), ("--range-b", args.range_b)):
         if rng and not (all(math.isfinite(v) for v in rng) and rng[0] < rng[1]):
             raise JunoFitError(f"{option}: need finite LO < HI, got {rng[0]} {rng[1]}")
     if args.data is not None and (len(args.configs) > 1 or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
-    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
+    if args.save and (len(args.configs) > 1 or len(args.exposure or []) > 1):
+        raise JunoFitError("--save: writes the grid of one config at one exposure; give a single config and exposure")
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES), ("--save", args.save, PROFILE_SUFFIXES))
     sets, report = [], []
     with _client(args) as client:
         for name in args.configs:
@@ -586,7 +620,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
                     lik,
                     (a, b),
                     best,
-                    args.points,
+                    counts,
                     ranges=(args.range_a, args.range_b),
                     progress=_progress(f"grid {label}", "rows"),
                     client=client,
@@ -599,7 +633,10 @@ def cmd_contour(args: argparse.Namespace) -> int:
                     "failed_points": int((~grid["valid"]).sum()),
                     "retries": int(grid["retries"]),
                     "levels": {key: [line.tolist() for line in ls] for key, ls in lines.items()},
+                    "grid": {"a": xs.tolist(), "b": ys.tolist(), "dchi2": grid["dchi2"].tolist()},
                 }
+                if args.save:
+                    _save_profile(args, config, lik, [a, b], [xs, ys], grid["dchi2"], grid["valid"], grid["fmin"])
                 if args.mncontour:
                     pts = minuit_contour(lik, (a, b), SIGMA_LEVELS_2D["1"], best=best)
                     from scipy.interpolate import RegularGridInterpolator
@@ -620,7 +657,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
         return 0 if ok else 1
     for entry in report:
         print(
-            f"{entry['label']}: {args.points}×{args.points} grid of ({a}, {b}) in {entry['seconds']:.1f} s, "
+            f"{entry['label']}: {counts[0]}×{counts[1]} grid of ({a}, {b}) in {entry['seconds']:.1f} s, "
             f"{entry['failed_points']} failed points, {entry['retries']} retries"
         )
         for key, ls in entry["levels"].items():

@@ -557,20 +557,22 @@ def profiled_contours(
     lik: Likelihood,
     names: tuple[str, str],
     best: FitResult,
-    points: int,
+    points: int | tuple[int, int],
     *,
     ranges: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None),
     span: float = 4.5,
     progress=None,
     client=None,
 ) -> tuple[np.ndarray, np.ndarray, dict, dict[str, list[np.ndarray]]]:
-    """The profiled ``points`` × ``points`` grid around ``best`` (each axis ± ``span`` HESSE errors
-    unless its range is given) and its contour lines at the 1, 2, 3σ levels of
-    :data:`SIGMA_LEVELS_2D`: returns (xs, ys, grid, lines) with ``grid`` from :func:`profile_grid`."""
+    """The profiled grid around ``best`` with ``points`` nodes per axis (one number for both, or one per
+    axis), each axis ± ``span`` HESSE errors unless its range is given (then both end points are
+    nodes), and its contour lines at the 1, 2, 3σ levels of :data:`SIGMA_LEVELS_2D`: returns
+    (xs, ys, grid, lines) with ``grid`` from :func:`profile_grid`."""
+    counts = (points, points) if isinstance(points, int) else tuple(points)
     axes = []
-    for n, given in zip(names, ranges, strict=True):
+    for n, given, count in zip(names, ranges, counts, strict=True):
         v, e = best.values[n], best.errors[n]
-        axes.append(np.linspace(*(given or (v - span * e, v + span * e)), points))
+        axes.append(np.linspace(*(given or (v - span * e, v + span * e)), count))
     xs, ys = axes
     grid = profile_grid(lik, names, xs, ys, best=best, progress=progress, client=client)
     lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}

@@ -133,6 +133,17 @@ def build_parameters(config: Config) -> ParameterSet:
                 **prior("nonequilibrium", spectra.nonequilibrium_uncertainty),
             )
         )
+    ref = config.flux.reference_covariance
+    if ref is not None:
+        for k in range(ref.modes().shape[1]):
+            params.append(
+                Parameter(
+                    f"flux.ref.pc{k}",
+                    0.0,
+                    description=f"reference spectrum, eigenmode {k} of its measured covariance (unit prior)",
+                    **prior("reference_spectrum", 1.0),
+                )
+            )
     seen: set[str] = set()
     for det in config.detectors:
         site = det.site
@@ -253,6 +264,7 @@ class _CoreGroup:
     scales: np.ndarray  # (R,) fissions / (cm² s) at the detector, nominal fractions
     use_snf: np.ndarray  # (R,)
     mean_energy: np.ndarray  # (R,) MeV per fission at the nominal fractions
+    ref_modes: np.ndarray  # (N, K) relative reference-spectrum change per unit of flux.ref.pcK
 
 
 class StagedCache:
@@ -343,6 +355,7 @@ class DetectorModel(StagedCache):
                     scales=fluxmod.core_scales(sub, spectra.energy_per_fission, config.flux.normalisation),
                     use_snf=np.array([1.0 if c.snf else 0.0 for c in sub]),
                     mean_energy=np.array([np.dot(c.fission_fractions, spectra.energy_per_fission) for c in sub]),
+                    ref_modes=fluxmod.reference_modes(grid.nodes, config.flux.reference_covariance),
                 )
             )
         self.energy_per_fission = np.asarray(spectra.energy_per_fission)
@@ -392,9 +405,13 @@ class DetectorModel(StagedCache):
         )
         self.i_res = np.array([params.index(f"{d}res.{t}") for t in "abc"], dtype=np.int64)
         self.i_bkg = {bkg.name: params.index(f"{b}{bkg.name}.rate") for bkg in det.backgrounds}
+        self.i_ref = np.array([params.index(f"flux.ref.pc{k}") for k in range(self.groups[0].ref_modes.shape[1])])
+        self.i_ref = self.i_ref.astype(np.int64)
         # the parameters each stage reads, as index arrays into θ
         corrections = [i for i in (self.i_noneq, self.i_snf) if i is not None]
-        self.idx_flux = np.array(corrections + [int(i) for g in self.i_ff for i in g.ravel()], dtype=np.int64)
+        self.idx_flux = np.array(
+            corrections + [int(i) for g in self.i_ff for i in g.ravel()] + list(self.i_ref), dtype=np.int64
+        )
         self.idx_osc = np.concatenate([self.i_osc, [self.i_density] if self.i_density is not None else []]).astype(
             np.int64
         )
@@ -416,19 +433,27 @@ class DetectorModel(StagedCache):
         c_snf = float(theta[self.i_snf]) if self.i_snf is not None else 0.0
         return c_neq, c_snf
 
-    def _flux(self, theta: np.ndarray) -> list[np.ndarray]:
-        """Φ_r(E_j) per group. Fission-fraction nuisances δ_ri shift f_ri → f_ri (1 + δ_ri); the fission
-        rate P/Σ f e follows the shifted fractions."""
+    def _flux_parts(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per group: Φ⁰_r(E_j) from the isotope spectra and m(E_j) = 1 + Σ_k M_jk z_k, the measured
+        reference spectrum's eigenmodes (flux.ref.pcK); Φ = Φ⁰ m. Fission-fraction nuisances δ_ri shift
+        f_ri → f_ri (1 + δ_ri); the fission rate P/Σ f e follows the shifted fractions."""
 
         def compute():
             c_neq, c_snf = self._corrections(theta)
             kern = fluxmod.core_flux_kernel if self.backend == "numba" else fluxmod.core_flux_numpy
+            z = theta[self.i_ref]
             return [
-                kern(g.spec, g.neq, g.snf, f, sc, g.use_snf, c_neq, c_snf)
+                (kern(g.spec, g.neq, g.snf, f, sc, g.use_snf, c_neq, c_snf), 1.0 + g.ref_modes @ z)
                 for g, (f, sc) in zip(self.groups, self._fractions(theta), strict=True)
             ]
 
-        return self._stage("flux", theta, self.idx_flux, compute)
+        return self._stage("flux_parts", theta, self.idx_flux, compute)
+
+    def _flux(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Φ_r(E_j) per group (see :meth:`_flux_parts`)."""
+        return self._stage(
+            "flux", theta, self.idx_flux, lambda: [phi * m[None, :] for phi, m in self._flux_parts(theta)]
+        )
 
     # ----- stage 2: survival probability -----
     def _osc_inputs(self, theta: np.ndarray) -> tuple[float, float, float, float, float]:
@@ -623,7 +648,7 @@ class DetectorModel(StagedCache):
         grad[self.i_pulls] += g_pulls
         grad[self.i_res] += g_abc
         # reactor side (through K)
-        fluxes, probs = self._flux(theta), self._survival(theta)
+        fluxes, probs, parts = self._flux(theta), self._survival(theta), self._flux_parts(theta)
         s12, s13, dm21, dm31, rho = self._osc_inputs(theta)
         norm_total = float(theta[self.i_norm])
         c_neq, c_snf = self._corrections(theta)
@@ -651,8 +676,12 @@ class DetectorModel(StagedCache):
             else:
                 contraction = oscmod.pee_adjoint_numpy(g.grid.nodes, g.baselines, w, eff)
             g_osc += np.einsum("oj,oij->i", contraction, jac)
-            # flux nuisances
+            # flux nuisances: Φ = Φ⁰ m, so ∂S/∂z = Σ_rj y_rj Φ⁰_rj M_jk and Φ⁰ sees y m
             y = norms[:, None] * u[None, :] * probs[k]
+            phi0, m = parts[k]
+            if len(self.i_ref):
+                grad[self.i_ref] += np.sum(y * phi0, axis=0) @ g.ref_modes
+            y = y * m[None, :]
             frac, scales = fractions[k]
             d_neq, d_snf, d_delta = fluxmod.core_flux_adjoint(
                 y, g.spec, g.neq, g.snf, frac, scales, g.use_snf, c_neq, c_snf, self.energy_per_fission, g.fractions

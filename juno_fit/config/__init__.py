@@ -39,6 +39,7 @@ from .objects import (
     Nonlinearity,
     Numerics,
     Oscillation,
+    ReferenceCovariance,
     Resolution,
     Site,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "Nonlinearity",
     "Numerics",
     "Oscillation",
+    "ReferenceCovariance",
     "Resolution",
     "Site",
     "load_config",

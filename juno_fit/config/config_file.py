@@ -26,6 +26,7 @@ from .objects import (
     Oscillation,
 )
 from .reading import Table, is_real, parse_exposure, read_toml
+from .reference_file import read_reference_covariance
 from .spectra_file import read_spectra
 
 
@@ -186,6 +187,9 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         normalisation=ft.number("normalisation"),
         normalisation_uncertainty=ft.number("normalisation_uncertainty"),
         shape_correction=_shape_correction(ft, path.parent) if ft.has("shape_correction") else None,
+        reference_covariance=(
+            read_reference_covariance(ft, path.parent) if ft.has("reference_covariance") else None
+        ),
     )
     ft.finish()
 

@@ -150,6 +150,31 @@ class IsotopeSpectra:
 
 
 @dataclass(frozen=True)
+class ReferenceCovariance:
+    """Relative covariance of a measured reference spectrum on its E_ν bins (MeV)."""
+
+    spectrum: str
+    edges: np.ndarray = field(repr=False)
+    values: np.ndarray = field(repr=False)  # the spectrum, 10⁻⁴³ cm²/fission/MeV
+    relative: np.ndarray = field(repr=False)  # C_ij / (s_i s_j)
+    source: str = ""
+
+    def modes(self, threshold: float = 1e-9) -> np.ndarray:
+        """Columns U_k √λ_k of the eigen-decomposition of the relative covariance, largest first, for
+        the eigenvalues above ``threshold`` × the largest: δ = Σ_k z_k (U_k √λ_k) with z_k ~ N(0, 1)
+        has exactly this covariance (up to the dropped modes)."""
+        lam, vec = np.linalg.eigh(self.relative)
+        order = np.argsort(lam)[::-1]
+        lam, vec = lam[order], vec[:, order]
+        keep = lam > threshold * lam[0]
+        return vec[:, keep] * np.sqrt(lam[keep])
+
+    @property
+    def centres(self) -> np.ndarray:
+        return 0.5 * (self.edges[1:] + self.edges[:-1])
+
+
+@dataclass(frozen=True)
 class Flux:
     spectra: IsotopeSpectra
     nonequilibrium: bool
@@ -157,6 +182,7 @@ class Flux:
     normalisation: float
     normalisation_uncertainty: float = 0.0  # relative, correlated between all cores
     shape_correction: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (E_ν, ratio)
+    reference_covariance: ReferenceCovariance | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -188,6 +214,7 @@ SYSTEMATICS = (
     "snf",
     "nonequilibrium",
     "reference_shape",
+    "reference_spectrum",
     "efficiency",
     "energy_scale",
     "nonlinearity",

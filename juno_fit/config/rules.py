@@ -237,6 +237,15 @@ RULES: dict[str, Rule] = {
     "config.flux.normalisation_uncertainty": _n("prior width of flux.norm", 0.0, 0.0, 1.0, unit=_REL),
     "config.flux.shape_correction.table": _s("CSV (E_MeV, ratio): R(E_ν) multiplying the reference spectrum"),
     "config.flux.shape_correction.source": _SRC,
+    "config.flux.reference_covariance.table": _s(
+        "measured reference spectra with their covariance (format of Daya Bay's unfolded spectra, arXiv:2501.00746)"
+    ),
+    "config.flux.reference_covariance.spectrum": _c(
+        "which spectrum of the file: its relative covariance is the reference spectrum's uncertainty",
+        ("U235", "Pu239", "total"),
+        "total",
+    ),
+    "config.flux.reference_covariance.source": _SRC,
     "config.ibd.cross_section": _c("IBD cross section", ("vogel_beacom", "strumia_vissani"), "vogel_beacom"),
     "config.ibd.neutron_lifetime": _n(
         "neutron lifetime normalising the cross section (PDG 2020: 879.4 ± 0.6 s)",

@@ -10,6 +10,10 @@ C_i the non-equilibrium and C_SNF the spent-fuel corrections (switched on/off in
 the nuisances c_NEQ = ``flux.noneq`` and c_SNF = ``flux.snf``, nominal 1), and N the flux
 normalisation of the config (measured/predicted flux ratio, 1 for pure Huber–Mueller).
 
+A measured reference spectrum's uncertainty (``[flux.reference_covariance]``) multiplies Φ by
+m(E) = 1 + Σ_k M_k(E) z_k with unit-Gaussian z_k, the eigenmodes of its relative covariance
+(:func:`reference_modes`): rate and shape uncertainty together, with their correlations.
+
 The SNF correction is relative to the equilibrium spectrum without the non-equilibrium term, as in
 the Daya Bay release that provides it.
 """
@@ -21,7 +25,7 @@ import math
 import numpy as np
 
 from .._numba import kernel
-from ..config import ISOTOPES, Core, IsotopeSpectra
+from ..config import ISOTOPES, Core, IsotopeSpectra, ReferenceCovariance
 from .constants import MEV_IN_JOULE
 
 
@@ -75,6 +79,19 @@ def snf_correction(enu: np.ndarray, spectra: IsotopeSpectra) -> np.ndarray:
     """C_SNF(E); zero above the table (the spent-fuel contribution ends near 3.5 MeV)."""
     c = spectra.snf_correction
     return np.interp(enu, spectra.snf_energy, c, left=c[0], right=0.0)
+
+
+def reference_modes(enu: np.ndarray, reference: ReferenceCovariance | None) -> np.ndarray:
+    """M (N × K): the relative change of the reference spectrum at the nodes ``enu`` per unit of each
+    eigenmode z_k of a measured spectrum's covariance (:meth:`ReferenceCovariance.modes`), linearly
+    interpolated between the centres of the measurement's bins and constant beyond the first and last
+    centre; m(E) = 1 + M z. Without a measured covariance M has no columns."""
+    enu = np.asarray(enu, dtype=float)
+    if reference is None:
+        return np.zeros((len(enu), 0))
+    modes = reference.modes()
+    centres = reference.centres
+    return np.column_stack([np.interp(enu, centres, modes[:, k]) for k in range(modes.shape[1])])
 
 
 def core_scales(cores: tuple[Core, ...], energy_per_fission: tuple[float, ...], normalisation: float) -> np.ndarray:
