@@ -120,10 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points-a", type=int, metavar="N", help="grid points along A (default: --points)")
     p.add_argument("--points-b", type=int, metavar="N", help="grid points along B (default: --points)")
     p.add_argument(
-        "--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of A, end points included (default ±4.5σ)"
+        "--range-a", nargs=2, type=float, metavar=("LO", "HI"), help="range of A, ends included (default ±4.5σ)"
     )
     p.add_argument(
-        "--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="grid range of B, end points included (default ±4.5σ)"
+        "--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="range of B, ends included (default ±4.5σ)"
     )
     _add_parallel(p, None)
     p.add_argument(
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
     p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
     p.add_argument(
-        "--save", metavar="FILE", help="write the Δχ² grid of a single config: HDF5 (.h5) or CSV (.csv, one row per point)"
+        "--save", metavar="FILE", help="write the Δχ² grid (one config): HDF5 (.h5) or CSV (.csv, one row per point)"
     )
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")

@@ -187,9 +187,7 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         normalisation=ft.number("normalisation"),
         normalisation_uncertainty=ft.number("normalisation_uncertainty"),
         shape_correction=_shape_correction(ft, path.parent) if ft.has("shape_correction") else None,
-        reference_covariance=(
-            read_reference_covariance(ft, path.parent) if ft.has("reference_covariance") else None
-        ),
+        reference_covariance=(read_reference_covariance(ft, path.parent) if ft.has("reference_covariance") else None),
     )
     ft.finish()
 
