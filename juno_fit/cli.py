@@ -504,7 +504,7 @@ def _client(args: argparse.Namespace):
     if workers is not None and workers < 1:
         raise JunoFitError(f"--workers: need at least 1, got {workers}")
     if scheduler or workers is None or workers > 1:
-        from .ensemble import dask_client
+        from .parallel import dask_client
 
         return dask_client(workers, scheduler)
     return contextlib.nullcontext(None)

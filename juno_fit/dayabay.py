@@ -42,10 +42,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numba import kernel
+from .config.dayabay_file import (
+    DYB_OSCILLATION,
+    DYB_SYSTEMATICS,
+    DayaBayConfig,
+)
+from .constants import SECONDS_PER_DAY
 from .dayabay_release import Release
-from .model import StagedCache
-from .physics.constants import SECONDS_PER_DAY
 from .physics.ibd import VogelBeacom
+from .stages import DetectorPrediction, StagedCache
 
 # Numerical settings of the collaboration's model (dayabay-model 1.7.1, model_dayabay.py), kept so the
 # predictions compare to 1e-8; they are integration choices, not measured inputs.
@@ -482,110 +487,6 @@ def raw_adjoint_kernel(p, dp, f, a, b, bins, det_of_pair, adj):
 
 
 # --------------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------------
-
-DYB_SYSTEMATICS = (
-    "solar",  # sin²2θ12, Δm²21 (survival_probability_solar.yaml)
-    "resolution",  # a, b, c (detector_eres.yaml)
-    "nonlinearity",  # four LSNL pulls (detector_lsnl.yaml)
-    "iav",  # off-diagonal IAV scale per detector (detector_iav_offdiag_scale.yaml)
-    "detector_relative",  # efficiency and energy scale per detector, correlated (detector_relative.yaml)
-    "energy_per_fission",  # reactor_energy_per_fission.yaml
-    "thermal_power",  # reactor_thermal_power_uncertainty.yaml, per reactor
-    "snf",  # reactor_snf.yaml, per reactor
-    "nonequilibrium",  # reactor_nonequilibrium_correction.yaml, per reactor and isotope
-    "fission_fractions",  # reactor_fission_fractions_scale.yaml, per reactor, correlated isotopes
-    "background_rates",  # the five backgrounds' rate uncertainties
-    "hm_correlated",  # Huber–Mueller correlated shape uncertainty (one parameter)
-    "hm_uncorrelated",  # Huber–Mueller uncorrelated, per isotope and 50 keV node
-)
-DYB_OSCILLATION = ("sin2_2theta13", "dm2_32", "sin2_2theta12", "dm2_21")
-
-
-@dataclass(frozen=True)
-class DayaBayFit:
-    statistic: str = "covariance"  # the CNP χ² with a systematic covariance matrix, or "pulls"
-    free: tuple[str, ...] = ("sin2_2theta13", "dm2_32")
-    spectrum_free: bool = True
-    systematics: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(DYB_SYSTEMATICS, True))
-    minos: bool = True
-    retries: int = 3
-    constraints: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DayaBayOscillation:
-    ordering: str = "normal"
-
-    @property
-    def dm2_31(self) -> float:  # the sign of the ordering, for code that asks the JUNO config's way
-        return 1.0 if self.ordering == "normal" else -1.0
-
-
-@dataclass(frozen=True)
-class DayaBayConfig:
-    """A Daya Bay analysis: which release format, which statistic, which systematics."""
-
-    name: str
-    file: str
-    text: str = field(repr=False)
-    description: str = ""
-    release_format: str = "hdf5"
-    cnp_variance: str = "nominal"  # the CNP variance at the nominal prediction (published) or "current"
-    background_sigma: str = "relative"  # "relative" (σ/R) or "official" (σ used as relative, as the model code)
-    oscillation: DayaBayOscillation = field(default_factory=DayaBayOscillation)
-    fit: DayaBayFit = field(default_factory=DayaBayFit)
-    seed: int = 20260101
-    exposure_days: float = 0.0  # not used: the release fixes the exposure
-    model: str = "dayabay"
-
-    def with_ordering(self, ordering: str) -> DayaBayConfig:
-        import dataclasses
-
-        return dataclasses.replace(self, oscillation=DayaBayOscillation(ordering))
-
-
-def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, text: str) -> DayaBayConfig:
-    """The config's tables beyond [experiment] (``t`` is the validated top-level table)."""
-    dt = t.table("dayabay", {})
-    release_format = dt.choice("release", ("hdf5", "root"), "hdf5")
-    cnp_variance = dt.choice("cnp_variance", ("nominal", "current"), "nominal")
-    background_sigma = dt.choice("background_sigma", ("relative", "official"), "relative")
-    ordering = dt.choice("ordering", ("normal", "inverted"), "normal")
-    dt.finish()
-    ft = t.table("fit", {})
-    statistic = ft.choice("statistic", ("covariance", "pulls"), "covariance")
-    free = ft.get("parameters", list, ["sin2_2theta13", "dm2_32"])
-    for p in free:
-        if p not in DYB_OSCILLATION:
-            ft.fail("parameters", f"unknown oscillation parameter {p!r} (accepted: {', '.join(DYB_OSCILLATION)})")
-    spectrum = ft.choice("spectrum", ("free", "fixed"), "free")
-    minos = ft.get("minos", bool, True)
-    retries = ft.get("retries", int, 3)
-    if not 0 <= retries <= 50:
-        ft.fail("retries", f"must be in [0, 50], got {retries}")
-    ft.finish()
-    st = t.table("systematics", {})
-    systematics = {s: st.get(s, bool, True) for s in DYB_SYSTEMATICS}
-    st.finish()
-    t.finish()
-    fit = DayaBayFit(statistic, tuple(free), spectrum == "free", systematics, minos, retries, {})
-    return DayaBayConfig(
-        name,
-        cfile,
-        text,
-        description,
-        release_format,
-        cnp_variance,
-        background_sigma,
-        DayaBayOscillation(ordering),
-        fit,
-        seed,
-    )
-
-
-# --------------------------------------------------------------------------------------------------
 # Parameters
 # --------------------------------------------------------------------------------------------------
 
@@ -790,7 +691,7 @@ class _Spectrum:
 class DayaBayModel(StagedCache):
     """Expected counts of the 21 Daya Bay spectra (detector × period) in the final 26 bins.
 
-    ``predict(θ)`` returns one :class:`~juno_fit.model.DetectorPrediction` per spectrum (IBD and
+    ``predict(θ)`` returns one :class:`~juno_fit.stages.DetectorPrediction` per spectrum (IBD and
     the five backgrounds); the stages are cached on the parameters they read, like the JUNO model's.
     """
 
@@ -1042,8 +943,6 @@ class DayaBayModel(StagedCache):
         return out
 
     def predict(self, theta: np.ndarray | None = None, *, cores: bool = False):
-        from .model import DetectorPrediction
-
         theta = self.parameters.values() if theta is None else np.asarray(theta, dtype=float)
         ibd = self.ibd(theta)
         bkg = self.backgrounds(theta)

@@ -381,7 +381,7 @@ def scan_walk(
 
 
 def _scan_walk_task(name, values, order, theta_best, config, data, statistic) -> dict[int, ScanPoint]:
-    from .ensemble import worker_likelihood
+    from .parallel import worker_likelihood
 
     return scan_walk(worker_likelihood(config, data, statistic), name, values, order, theta_best)
 
@@ -421,7 +421,7 @@ def profile_scan(
                 )
             )
     else:
-        from .ensemble import dask_map
+        from .parallel import dask_map
 
         shared = {"config": lik.model.config, "data": lik.data, "statistic": lik.statistic}
         counted = {"n": 0}
@@ -497,7 +497,7 @@ def grid_rows(
 
 
 def _grid_rows_task(names, xs, ys, rows, theta_best, config, data, statistic):
-    from .ensemble import worker_likelihood
+    from .parallel import worker_likelihood
 
     return grid_rows(worker_likelihood(config, data, statistic), names, xs, ys, rows, theta_best)
 
@@ -528,7 +528,7 @@ def profile_grid(
             if progress:
                 progress(k + 1, len(order))
     else:
-        from .ensemble import dask_map
+        from .parallel import dask_map
 
         shared = {"config": lik.model.config, "data": lik.data, "statistic": lik.statistic}
         tasks = [(names, xs, ys, [i], theta_best) for i in order]

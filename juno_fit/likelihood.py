@@ -33,7 +33,8 @@ import numpy as np
 from ._numba import kernel
 from .config.rules import MAX_COUNTS
 from .errors import ConfigError
-from .model import DetectorPrediction, Model
+from .model import Model
+from .stages import DetectorPrediction
 from .threads import limited_threads
 
 STATISTICS = ("poisson", "cnp", "pearson", "neyman")

@@ -22,12 +22,13 @@ not scaled by the reactor duty cycle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .config import ISOTOPES, Config, Detector
 from .config.rules import MAX_FOLD_WORK, MAX_MATRIX_ENTRIES
+from .constants import SECONDS_PER_DAY
 from .errors import ConfigError
 from .parameters import CorrelatedBlock, Parameter, ParameterSet
 from .physics import backgrounds as bkgmod
@@ -38,7 +39,7 @@ from .physics import ibd as ibdmod
 from .physics import oscillation as oscmod
 from .physics import response as respmod
 from .physics.banded import BandedMatrix
-from .physics.constants import SECONDS_PER_DAY
+from .stages import DetectorPrediction, StagedCache
 
 BASELINE_GROUP_FACTOR = 1.25  # cores within this baseline ratio share an E_ν grid
 RESPONSE_NSIGMA = 5.0  # resolution window: Φ's argument clamped to ±5; drops 2Φ(−5) = 5.7e-7 of each fine bin
@@ -233,25 +234,6 @@ def build_parameters(config: Config) -> ParameterSet:
 
 
 @dataclass
-class DetectorPrediction:
-    """Expected counts of one detector for the config's exposure, per reconstructed-energy bin."""
-
-    detector: str
-    edges: np.ndarray
-    ibd: np.ndarray
-    backgrounds: dict[str, np.ndarray] = field(default_factory=dict)
-    ibd_cores: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def background(self) -> np.ndarray:
-        return sum(self.backgrounds.values(), np.zeros_like(self.ibd))
-
-    @property
-    def total(self) -> np.ndarray:
-        return self.ibd + self.background
-
-
-@dataclass
 class _CoreGroup:
     cores: list[int]
     baselines: np.ndarray
@@ -265,23 +247,6 @@ class _CoreGroup:
     use_snf: np.ndarray  # (R,)
     mean_energy: np.ndarray  # (R,) MeV per fission at the nominal fractions
     ref_modes: np.ndarray  # (N, K) relative reference-spectrum change per unit of flux.ref.pcK
-
-
-class StagedCache:
-    """Stage outputs cached on the parameters each stage reads (shared by the JUNO and Daya Bay models):
-    ``_stage(name, θ, idx, compute)`` recomputes only when one of θ[idx] moved."""
-
-    _cache: dict[str, tuple[bytes, object]]
-
-    def _stage(self, name: str, theta: np.ndarray, idx: np.ndarray, compute):
-        """Return the cached output of a stage unless one of the parameters it reads moved."""
-        key = theta[idx].tobytes()
-        hit = self._cache.get(name)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        value = compute()
-        self._cache[name] = (key, value)
-        return value
 
 
 class DetectorModel(StagedCache):

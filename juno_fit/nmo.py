@@ -95,7 +95,7 @@ def nmo_sensitivity(
             if progress:
                 progress(k + 1, len(exposures))
     else:
-        from .ensemble import dask_map
+        from .parallel import dask_map
 
         points = dask_map(
             nmo_point, [(d,) for d in exposures], client=client, shared={"config": config}, progress=progress

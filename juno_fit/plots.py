@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .files import atomic_output
-from .model import DetectorPrediction
+from .stages import DetectorPrediction
 
 BACKGROUND_LABELS = {
     "geo": "geo-ν",

@@ -48,7 +48,7 @@ def precision(
             if progress:
                 progress(k + 1, len(tasks))
     else:
-        from .ensemble import dask_map
+        from .parallel import dask_map
 
         rows = dask_map(precision_point, [(cfg,) for _, _, cfg in tasks], client=client, progress=progress)
     out: dict[str, dict[str, dict[str, float]]] = {}

@@ -221,9 +221,9 @@ def asimov(config, release) -> None:
 
 
 def figures(config, release, outdir: Path, points: int, workers: int) -> None:
-    from juno_fit.ensemble import dask_client
     from juno_fit.fit import SIGMA_LEVELS_2D, profiled_contours
     from juno_fit.model import DetectorPrediction
+    from juno_fit.parallel import dask_client
     from juno_fit.plots import plot_contours, plot_fit_spectrum
 
     model = DayaBayModel(config, release=release)

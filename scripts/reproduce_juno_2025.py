@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from juno_fit.config import SYSTEMATICS, load_config, read_csv_columns
-from juno_fit.ensemble import dask_client
 from juno_fit.fit import SIGMA_LEVELS_2D, fit, profiled_contours
 from juno_fit.io import read_data, read_juno_release_table
 from juno_fit.likelihood import Likelihood, warm_model
+from juno_fit.parallel import dask_client
 from juno_fit.plots import plot_contours, plot_fit_spectrum
 from juno_fit.progress import Progress
 

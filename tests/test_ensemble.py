@@ -124,7 +124,8 @@ def test_killed_worker_is_replaced_and_the_ensemble_completes(config, folder, re
     import threading
 
     from juno_fit.config import load_config
-    from juno_fit.ensemble import dask_client, run_ensemble
+    from juno_fit.ensemble import run_ensemble
+    from juno_fit.parallel import dask_client
 
     out = folder / "worker_killed.h5"
     killed = threading.Event()

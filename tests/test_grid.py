@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from juno_fit.constants import OSC_PHASE
 from juno_fit.physics import grid, ibd
 from juno_fit.physics.banded import matvec_kernel, matvec_numpy
-from juno_fit.physics.constants import OSC_PHASE
 
 VB = ibd.VogelBeacom(879.4)
 THR = ibd.threshold()

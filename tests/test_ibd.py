@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from juno_fit.constants import DELTA_NP, M_ELECTRON
 from juno_fit.physics import ibd
-from juno_fit.physics.constants import DELTA_NP, M_ELECTRON
 
 VB = ibd.VogelBeacom(879.4)
 SV = ibd.StrumiaVissani()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+from juno_fit.constants import OSC_PHASE
 from juno_fit.physics import oscillation as osc
-from juno_fit.physics.constants import OSC_PHASE
 
 NO = (0.307, 0.0218, 7.53e-5, 2.5283e-3)  # PDG 2020, arXiv:2204.13249 Table 1
 IO = (0.307, 0.0218, 7.53e-5, -2.4707e-3)

@@ -11,11 +11,11 @@ import pytest
 from juno_fit import plots
 from juno_fit.cli import main
 from juno_fit.datasets import asimov
-from juno_fit.ensemble import dask_client
 from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, crossings, fit, minuit_contour, profile_grid, profile_scan
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
 from juno_fit.nmo import nmo_sensitivity, wrong_ordering_start
+from juno_fit.parallel import dask_client
 
 OSC = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 
+from ..constants import IBD_THRESHOLD, OSC_PHASE
 from ..errors import ConfigError
-from ..physics.constants import OSC_PHASE
-from ..physics.ibd import threshold
 from . import rules
 from .objects import Detector, Fit, Numerics, Oscillation
 
@@ -46,7 +45,7 @@ def fine_bin_count(num: Numerics) -> float:
 def enu_node_count(num: Numerics, baseline_m: float) -> float:
     """Number of E_ν nodes of :func:`juno_fit.physics.grid.make_enu_grid` for one baseline (to one
     panel): panel width min(panel_max, panel_phase E² / k) with k = 2 OSC_PHASE dm2_max L."""
-    a, b = threshold(), num.enu_max
+    a, b = IBD_THRESHOLD, num.enu_max
     rate = 2.0 * OSC_PHASE * num.dm2_max * baseline_m
     if rate == 0.0:
         return num.panel_nodes * ((b - a) / num.panel_max + 1)

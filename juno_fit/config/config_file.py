@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..resources import input_dir
 from . import checks, rules
+from .dayabay_file import parse_dayabay_config
 from .detector_file import read_detector
 from .inputs import data_file, load_csv, resolve_config_path
 from .objects import (
@@ -161,8 +162,6 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
             raise ConfigError(
                 cfile, "experiment.exposure", "a Daya Bay config takes its exposure from the data release"
             )
-        from ..dayabay import parse_dayabay_config
-
         return parse_dayabay_config(t, name, description, seed, cfile, text)
     exposure_days = parse_exposure(et.raw("exposure"), cfile, "experiment.exposure")
     et.finish()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import Background
+from ..config.objects import Background
 
 
 def _integrate_linear(x: np.ndarray, y: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -25,8 +25,8 @@ import math
 import numpy as np
 
 from .._numba import kernel
-from ..config import ISOTOPES, Core, IsotopeSpectra, ReferenceCovariance
-from .constants import MEV_IN_JOULE
+from ..config.objects import ISOTOPES, Core, IsotopeSpectra, ReferenceCovariance
+from ..constants import MEV_IN_JOULE
 
 
 def exp_poly_spectrum(enu: np.ndarray, coeffs: tuple[float, ...], fit_max: float = np.inf) -> np.ndarray:

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import OSC_PHASE
 from .banded import BandedMatrix
-from .constants import OSC_PHASE
 from .ibd import CrossSection
 
 _E_GL = np.polynomial.legendre.leggauss(6)  # rule on each smooth E_ν piece

@@ -26,7 +26,16 @@ from typing import Protocol
 
 import numpy as np
 
-from .constants import DELTA_NP, HBAR_MEV_S, HBARC_MEV_CM, M_ELECTRON, M_NEUTRON, M_NUCLEON, M_PROTON
+from ..constants import (
+    DELTA_NP,
+    HBAR_MEV_S,
+    HBARC_MEV_CM,
+    IBD_THRESHOLD,
+    M_ELECTRON,
+    M_NEUTRON,
+    M_NUCLEON,
+    M_PROTON,
+)
 
 # Vogel–Beacom constants (Daya Bay release parameters/ibd_constants.yaml, CC BY 4.0; GNA IbdFirstOrder)
 VB_F = 1.0  # vector coupling
@@ -39,7 +48,7 @@ _GL_COS_NODES, _GL_COS_WEIGHTS = np.polynomial.legendre.leggauss(16)
 
 def threshold() -> float:
     """IBD threshold ((m_n + m_e)² − m_p²)/(2 m_p) = 1.806 MeV for a proton at rest."""
-    return ((M_NEUTRON + M_ELECTRON) ** 2 - M_PROTON**2) / (2.0 * M_PROTON)
+    return IBD_THRESHOLD
 
 
 def prompt_offset() -> float:

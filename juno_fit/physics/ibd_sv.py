@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .constants import DELTA_NP, HBARC_MEV_CM, M_ELECTRON, M_NEUTRON, M_PROTON
+from ..constants import DELTA_NP, HBARC_MEV_CM, M_ELECTRON, M_NEUTRON, M_PROTON
 
 __all__ = [
     "dsigma_dEe",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import kernel
-from .constants import MATTER_A_PER_RHO_YE_MEV, OSC_PHASE
+from ..constants import MATTER_A_PER_RHO_YE_MEV, OSC_PHASE
 
 # --------------------------------------------------------------------------------------------------
 # Effective parameters in matter (Khan–Nunokawa–Parke)

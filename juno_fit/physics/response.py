@@ -33,7 +33,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .._numba import kernel
-from ..config import Nonlinearity
+from ..config.objects import Nonlinearity
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)

@@ -1,4 +1,5 @@
-"""Physical constants (MeV, m, s, cm unless stated), each with its source.
+"""Physical constants (MeV, m, s, cm unless stated), each with its source; the bottom layer of the
+package (no imports from it), so configuration checks and physics stages share them.
 
 Masses: CODATA 2018 (E. Tiesinga et al., Rev. Mod. Phys. 93 (2021) 025010), as in PHYSICS.md §5.2.
 ħ, ħc, N_A and the electron-volt are exact in the 2019 SI.
@@ -13,6 +14,8 @@ M_PROTON = 938.27208816  # MeV, CODATA 2018
 M_ELECTRON = 0.51099895  # MeV, CODATA 2018 (0.51099895000)
 DELTA_NP = M_NEUTRON - M_PROTON  # MeV, Δ = m_n − m_p = 1.293332 MeV
 M_NUCLEON = 0.5 * (M_NEUTRON + M_PROTON)  # MeV, Vogel & Beacom's M (average nucleon mass)
+# IBD threshold for a proton at rest, ((m_n + m_e)² − m_p²)/(2 m_p) = 1.806066 MeV (PHYSICS.md §5.2)
+IBD_THRESHOLD = ((M_NEUTRON + M_ELECTRON) ** 2 - M_PROTON**2) / (2.0 * M_PROTON)
 
 HBARC_MEV_FM = 197.3269804  # MeV fm, exact SI (h, c, e fixed)
 HBARC_EV_M = HBARC_MEV_FM * 1e-9  # eV m  (1 MeV fm = 1e6 eV × 1e-15 m)
