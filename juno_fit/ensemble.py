@@ -120,8 +120,8 @@ def ensemble_spec(
     if getattr(config, "model", "juno") == "dayabay":
         if nmo or global_search:
             raise JunoFitError("--nmo and --global: JUNO configs only (a Daya Bay config has no Δm²31 search)")
-        from .dayabay import build_parameters as dayabay_parameters
         from .dayabay_release import load_release
+        from .experiments.dayabay import build_parameters as dayabay_parameters
 
         params, _ = dayabay_parameters(load_release(config.release_format), config)
     else:
@@ -446,7 +446,7 @@ def summarise(ensemble: Ensemble) -> dict[str, Any]:
         "convergence_rate": float(valid.mean()) if n else 0.0,
         "parameters": {},
     }
-    from .dayabay import DYB_OSCILLATION
+    from .experiments.dayabay import DYB_OSCILLATION
 
     names = [p for p in (*OSCILLATION_PARAMETERS, *DYB_OSCILLATION) if p in spec.free]
     for name in names:

@@ -671,8 +671,8 @@ class Model:
     """
 
     def __new__(cls, config: Config, *, backend: str = "numba"):
-        if getattr(config, "model", "juno") == "dayabay":  # the Daya Bay model (juno_fit.dayabay)
-            from .dayabay import DayaBayModel
+        if getattr(config, "model", "juno") == "dayabay":  # the Daya Bay model (juno_fit.experiments.dayabay)
+            from .experiments.dayabay import DayaBayModel
 
             return DayaBayModel(config, backend=backend)
         return super().__new__(cls)

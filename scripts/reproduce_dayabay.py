@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from juno_fit.config import load_config
-from juno_fit.dayabay import DYB_SYSTEMATICS, DayaBayModel, cnp_variance
+from juno_fit.experiments.dayabay import DYB_SYSTEMATICS, DayaBayModel, cnp_variance
 from juno_fit.fit import fit
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model

@@ -18,7 +18,8 @@ pytest.importorskip(
 
 from juno_fit.cli import main
 from juno_fit.config import load_config
-from juno_fit.dayabay import (
+from juno_fit.errors import ConfigError
+from juno_fit.experiments.dayabay import (
     DayaBayLikelihood,
     DayaBayModel,
     pee_kernel,
@@ -29,7 +30,6 @@ from juno_fit.dayabay import (
     raw_numpy,
     solar_phase_kernel,
 )
-from juno_fit.errors import ConfigError
 from juno_fit.fit import fit
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
@@ -143,7 +143,7 @@ def test_chi2_at_the_nominal_point_matches_the_official_model(model, official_mo
     theta = model.parameters.values()
     stat = DayaBayLikelihood(model, model.real_data())
     r = stat.d - stat.mu0
-    from juno_fit.dayabay import cnp_variance
+    from juno_fit.experiments.dayabay import cnp_variance
 
     var, _ = cnp_variance(stat.d, stat.mu0)
     assert float(np.sum(r * r / var)) == pytest.approx(25930.42, rel=1e-6)
@@ -201,7 +201,7 @@ def test_exact_gradient_matches_finite_differences(model):
 
 
 def _pulls_config(config, *, hm=True, background_sigma=None):
-    from juno_fit.dayabay import DYB_SYSTEMATICS
+    from juno_fit.experiments.dayabay import DYB_SYSTEMATICS
 
     systematics = {g: hm or not g.startswith("hm_") for g in DYB_SYSTEMATICS}
     cfg = dataclasses.replace(config, fit=dataclasses.replace(config.fit, statistic="pulls", systematics=systematics))
