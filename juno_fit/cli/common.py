@@ -1,0 +1,147 @@
+"""What the commands share: option checks, strict JSON output, output-file checks, the likelihood of a
+config on its data, progress lines and the Dask client."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import JunoFitError
+from ..files import check_output
+
+MAX_POINTS = 10_000  # scan points
+
+
+MAX_GRID_POINTS = 1_000  # contour grid points per axis (a million profiled fits)
+
+
+def _check_range(option: str, model, name: str, rng) -> None:
+    """A scan or grid range inside the parameter's limits."""
+    if not rng:
+        return
+    lo, hi = model.parameters[name].limits
+    if (lo is not None and rng[0] < lo) or (hi is not None and rng[1] > hi):
+        shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        raise JunoFitError(f"{option}: {name} must stay within its limits {shown}, got [{rng[0]:g}, {rng[1]:g}]")
+
+
+def _finite(value):
+    """``value`` with every non-finite float replaced by None (strict JSON has no NaN or Infinity)."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
+        return _finite(value.item())
+    if hasattr(value, "tolist"):
+        return _finite(value.tolist())
+    return value
+
+
+def _print_json(obj) -> None:
+    """One strict JSON object on stdout."""
+    print(json.dumps(_finite(obj), allow_nan=False))
+
+
+PROFILE_SUFFIXES = (".h5", ".hdf5", ".csv")
+
+
+def _save_profile(args, config, lik, names, axes, dchi2, valid, fmin) -> None:
+    """Write a scan or grid (``--save``) with its provenance."""
+    from ..profile_io import Profile, write_profile
+
+    meta = {
+        "config": config.name,
+        "exposure_days": float(getattr(config, "exposure_days", float("nan"))),
+        "data": str(args.data) if args.data else "asimov",
+        "statistic": lik.statistic,
+        "fmin": float(fmin),
+    }
+    write_profile(Profile(names, axes, dchi2, valid, meta), args.save, force=args.force)
+    print(f"wrote {args.save}", file=sys.stderr)
+
+
+def _check_outputs(args: argparse.Namespace, *outputs: tuple[str, str | None, tuple[str, ...]]) -> None:
+    """Refuse every output path of a command before any work: (option, path, accepted suffixes)."""
+    force = getattr(args, "force", False)
+    seen: set[str] = set()
+    for option, path, suffixes in outputs:
+        if path is None:
+            continue
+        check_output(path, force=force, option=option, suffixes=suffixes)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise JunoFitError(f"{option} {path}: also the target of another option; give each output its own file")
+        seen.add(key)
+
+
+def _plot_paths(path: str | None, detectors: Sequence[str]) -> list[str]:
+    if path is None:
+        return []
+    return [path] if len(detectors) == 1 else [_suffixed(path, d) for d in detectors]
+
+
+def _likelihood_for(config, data_file, force_data: bool = False):
+    from ..datasets import asimov
+    from ..io import read_data
+    from ..likelihood import Likelihood, warm_model
+
+    model = warm_model(config)
+    dataset = read_data(data_file, model, force=force_data) if data_file is not None else asimov(model)
+    return Likelihood(model, dataset.arrays(model))
+
+
+def _check_param(model, name: str) -> None:
+    if name not in model.parameters:
+        raise JunoFitError(f"--param: unknown parameter {name!r} (accepted: {', '.join(model.parameters.names)})")
+    if model.parameters[name].fixed:
+        raise JunoFitError(f"--param: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
+
+
+def _progress(label: str, unit: str = ""):
+    """A ``progress(done, total)`` callback drawing a progress line with rate and time left on stderr."""
+    from ..progress import Progress
+
+    return Progress(0, label, unit=unit).callback
+
+
+def _client(args: argparse.Namespace):
+    """A Dask client when ``--scheduler`` is given or ``--workers`` > 1, else a null context (serial)."""
+
+    workers = getattr(args, "workers", 1)
+    scheduler = getattr(args, "scheduler", None)
+    if workers is not None and workers < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {workers}")
+    if scheduler or workers is None or workers > 1:
+        from ..parallel import dask_client
+
+        return dask_client(workers, scheduler)
+    return contextlib.nullcontext(None)
+
+
+def _suffixed(path: str, tag: str) -> str:
+    stem, dot, ext = path.rpartition(".")
+    return f"{stem}_{tag}.{ext}" if dot else f"{path}_{tag}"
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
+    p.add_argument("--exposure", help='replace the config\'s exposure ("100d", "6y", or days)')
+
+
+def _add_parallel(p: argparse.ArgumentParser, default_workers: int | None = 1) -> None:
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers,
+        metavar="K",
+        help=f"Dask worker processes on this machine (default: {default_workers or 'cores'}; 1 runs in this process)",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://host:8786")
