@@ -125,7 +125,7 @@ def ensemble_spec(
 
         params, _ = dayabay_parameters(load_release(config.release_format), config)
     else:
-        from .model import build_parameters
+        from .experiments.reactor import build_parameters
 
         params = build_parameters(config)
     return EnsembleSpec(

@@ -1,4 +1,4 @@
-"""The parameter registry of the JUNO-like reactor model (:mod:`juno_fit.model`): the oscillation
+"""The parameter registry of the JUNO-like reactor model (:mod:`juno_fit.experiments.reactor.model`): the oscillation
 parameters with their external constraints, and every nuisance parameter the model reads, at the
 config's nominal point, with the priors of the uncertainties switched on in ``[systematics]`` (the
 others held fixed). Names follow DESIGN.md §3: ``flux.norm``, ``flux.ref.pcK``, ``flux.core.<core>``,
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import ISOTOPES, Config, Detector
-from .parameters import CorrelatedBlock, Parameter, ParameterSet
+from ...config import ISOTOPES, Config, Detector
+from ...parameters import CorrelatedBlock, Parameter, ParameterSet
 
 
 def detector_prefix(config: Config, det: Detector) -> str:
