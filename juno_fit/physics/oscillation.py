@@ -16,6 +16,11 @@ Three treatments, chosen by the config's ``[oscillation] matter``:
 
 The ordering is the sign of Δm²31. δ_CP does not enter P_ee in vacuum or constant-density matter.
 
+The same vacuum formula in Daya Bay's parametrisation (sin²2θ13, Δm²32 signed, sin²2θ12, Δm²21;
+Δm²31 = Δm²32 + Δm²21) with its four derivatives, for many detectors × reactors at once, is
+:func:`pee_s2t_numpy` / :func:`pee_s2t_kernel` (the Daya Bay plug-in's, whose release fixes its own
+phase constant ``factor``).
+
 Each fast kernel (``*_kernel``, Numba) has a NumPy twin (``*_numpy``) with the same signature.
 """
 
@@ -336,3 +341,88 @@ def pee_adjoint_kernel(enu, baselines, weights, eff):
         out[3, i] = g3
         out[4, i] = g4
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Vacuum P_ee in the (sin²2θ13, Δm²32, sin²2θ12, Δm²21) parametrisation, with derivatives (Daya Bay)
+# --------------------------------------------------------------------------------------------------
+
+
+def pee_s2t_numpy(enu, baselines, s2t13, dm32, s2t12, dm21, factor):
+    """Vacuum P_ee at every (detector, reactor, point) and its derivatives with respect to
+    (sin²2θ13, Δm²32, sin²2θ12, Δm²21); baselines in m, E_ν in MeV; phase Δ = Δm² L[km] factor/(4E).
+
+    P = 1 − sin²2θ13 (sin²θ12 sin²Δ32 + cos²θ12 sin²Δ31) − sin²2θ12 cos⁴θ13 sin²Δ21, Δm²31 = Δm²32 + Δm²21.
+    Returns (P (n_d, n_r, n), dP (4, n_d, n_r, n))."""
+    root12 = np.sqrt(1.0 - s2t12)
+    s12 = 0.5 * (1.0 - root12)
+    c12 = 1.0 - s12
+    root13 = np.sqrt(1.0 - s2t13)
+    c13sq = 0.5 * (1.0 + root13)
+    c13q = c13sq * c13sq
+    ph = np.asarray(baselines, dtype=float)[:, :, None] * 1e-3 * factor / (4.0 * np.asarray(enu, dtype=float))
+    a32, a31, a21 = dm32 * ph, (dm32 + dm21) * ph, dm21 * ph
+    s32, s31, s21 = np.sin(a32) ** 2, np.sin(a31) ** 2, np.sin(a21) ** 2
+    p = 1.0 - s2t13 * (s12 * s32 + c12 * s31) - s2t12 * c13q * s21
+    ds12 = 0.25 / root12
+    dp = np.empty((4, *p.shape))
+    dp[0] = -(s12 * s32 + c12 * s31) + s2t12 * s21 * c13sq / (2.0 * root13)
+    dp[1] = -s2t13 * ph * (s12 * np.sin(2.0 * a32) + c12 * np.sin(2.0 * a31))
+    dp[2] = -s2t13 * ds12 * (s32 - s31) - c13q * s21
+    dp[3] = -s2t13 * c12 * ph * np.sin(2.0 * a31) - s2t12 * c13q * ph * np.sin(2.0 * a21)
+    return p, dp
+
+
+@kernel
+def solar_phase_kernel(enu, baselines, dm21, factor):
+    """sin and cos of the solar phase Δ21 at every (detector, reactor, point): (2, n_d, n_r, n)."""
+    n_d, n_r = baselines.shape
+    n = enu.shape[0]
+    out = np.empty((2, n_d, n_r, n))
+    for d in range(n_d):
+        for r in range(n_r):
+            scale = baselines[d, r] * 1e-3 * factor / 4.0
+            for i in range(n):
+                a = dm21 * scale / enu[i]
+                out[0, d, r, i] = np.sin(a)
+                out[1, d, r, i] = np.cos(a)
+    return out
+
+
+@kernel
+def pee_s2t_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_derivatives, solar):
+    """Numba twin of :func:`pee_s2t_numpy` (derivatives only when ``want_derivatives``), given the solar
+    phase's sin and cos (:func:`solar_phase_kernel`, computed once per Δm²21): Δ31 = Δ32 + Δ21 by angle
+    addition, so a move of sin²2θ13 or Δm²32 costs one sin and one cos per point."""
+    n_d, n_r = baselines.shape
+    n = enu.shape[0]
+    root12 = np.sqrt(1.0 - s2t12)
+    s12 = 0.5 * (1.0 - root12)
+    c12 = 1.0 - s12
+    root13 = np.sqrt(1.0 - s2t13)
+    c13sq = 0.5 * (1.0 + root13)
+    c13q = c13sq * c13sq
+    ds12 = 0.25 / root12
+    p = np.empty((n_d, n_r, n))
+    dp = np.empty((4, n_d, n_r, n)) if want_derivatives else np.empty((4, 0, 0, 0))
+    for d in range(n_d):
+        for r in range(n_r):
+            scale = baselines[d, r] * 1e-3 * factor / 4.0
+            for i in range(n):
+                ph = scale / enu[i]
+                x32 = np.sin(dm32 * ph)
+                c32 = np.cos(dm32 * ph)
+                x21 = solar[0, d, r, i]
+                c21 = solar[1, d, r, i]
+                x31 = x32 * c21 + c32 * x21
+                c31 = c32 * c21 - x32 * x21
+                s32 = x32 * x32
+                s31 = x31 * x31
+                s21 = x21 * x21
+                p[d, r, i] = 1.0 - s2t13 * (s12 * s32 + c12 * s31) - s2t12 * c13q * s21
+                if want_derivatives:
+                    dp[0, d, r, i] = -(s12 * s32 + c12 * s31) + s2t12 * s21 * c13sq / (2.0 * root13)
+                    dp[1, d, r, i] = -s2t13 * ph * 2.0 * (s12 * x32 * c32 + c12 * x31 * c31)
+                    dp[2, d, r, i] = -s2t13 * ds12 * (s32 - s31) - c13q * s21
+                    dp[3, d, r, i] = -s2t13 * c12 * ph * 2.0 * x31 * c31 - s2t12 * c13q * ph * 2.0 * x21 * c21
+    return p, dp
