@@ -67,3 +67,19 @@ def test_kernel_benchmarks_cover_every_stage(nominal_model):
     text = format_report(report)
     assert "response adjoint" in text
     assert "Asimov fit, exact gradient" in text
+
+
+def test_bench_report_goes_to_the_checkouts_results_folder():
+    # In a checkout the default report is benchmarks/results/bench-<time>.json at the repository root
+    # (the command lives two folders down, in juno_fit/cli/).
+    from pathlib import Path
+
+    from juno_fit.cli.ensembles import CHECKOUT_RESULTS, default_bench_report
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "results").is_dir() or CHECKOUT_RESULTS.parents[1] != root:
+        pytest.skip("an installed package has no benchmarks/results folder")
+    path = Path(default_bench_report())
+    assert path.parent == root / "benchmarks" / "results"
+    assert path.name.startswith("bench-")
+    assert path.suffix == ".json"

@@ -137,16 +137,23 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+# a checkout's benchmarks/results/ (juno_fit/cli/ensembles.py → the repository root is two folders up)
+CHECKOUT_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def default_bench_report() -> str | None:
+    """``benchmarks/results/bench-<UTC time>.json`` in a checkout; None in an installed package."""
     from datetime import UTC, datetime
 
+    if not CHECKOUT_RESULTS.is_dir():
+        return None
+    return str(CHECKOUT_RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
     from ..bench import format_report, run
 
-    output = args.output
-    if output is None:
-        results = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
-        if results.is_dir():
-            output = str(results / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json")
+    output = args.output if args.output is not None else default_bench_report()
     _check_outputs(args, ("-o", output, (".json",)))
     report = run(progress=lambda msg: print(msg, file=sys.stderr, flush=True), starts=not args.no_starts)
     if output:
