@@ -68,9 +68,22 @@ def _digest(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _default_sigint() -> None:
+    # A test run started as a background job of a non-interactive shell inherits SIGINT ignored, and
+    # Python keeps it ignored: give the child the default Ctrl-C, as an interactive terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(config, out, *extra):
     cmd = [sys.executable, "-m", "juno_fit.cli", "toys", config, "--n", str(N), "-o", str(out), *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True)
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
 
 
 def _wait_for_toys(proc, out, at_least, timeout=120.0) -> int:
