@@ -1,8 +1,5 @@
-"""Many fits on Dask: ensembles of pseudo-experiments, and the tasks of scans, contour grids and
-exposure curves.
-
-Execution: the Dask client, task map and worker-side model cache are in :mod:`juno_fit.parallel`
-(re-exported here for the callers of earlier versions).
+"""Ensembles of pseudo-experiments on Dask (the client, task map and worker-side model cache are in
+:mod:`juno_fit.parallel`).
 
 Ensembles. Pseudo-experiment k is generated from (config seed, k) only and fitted from the true
 point with retries seeded by k, so a toy's result does not depend on the worker that ran it, on the

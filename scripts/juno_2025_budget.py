@@ -116,13 +116,17 @@ def quad(a: float, b: float) -> float:
     return float(np.sqrt(max(a * a - b * b, 0.0)))
 
 
+def with_backgrounds(config, change) -> object:
+    """The config with every background ``b`` of every detector replaced by ``change(b)``."""
+    dets = tuple(
+        dataclasses.replace(det, backgrounds=tuple(change(b) for b in det.backgrounds)) for det in config.detectors
+    )
+    return dataclasses.replace(config, detectors=dets)
+
+
 def with_background_priors(config, keep) -> object:
     """The config with the rate prior of every background not in ``keep`` removed (rate held fixed)."""
-    dets = []
-    for det in config.detectors:
-        bkgs = tuple(b if b.name in keep else dataclasses.replace(b, rate_uncertainty=0.0) for b in det.backgrounds)
-        dets.append(dataclasses.replace(det, backgrounds=bkgs))
-    return dataclasses.replace(config, detectors=tuple(dets))
+    return with_backgrounds(config, lambda b: b if b.name in keep else dataclasses.replace(b, rate_uncertainty=0.0))
 
 
 def variants(config, switches: tuple[str, ...]):
@@ -195,24 +199,20 @@ LEAD_BACKGROUND_SHAPES = {"li9he8": 0.10, "geo": 0.05}
 
 
 def _background_shapes(config):
-    dets = []
-    for det in config.detectors:
-        bkgs = tuple(
-            dataclasses.replace(b, shape_uncertainty=LEAD_BACKGROUND_SHAPES.get(b.name, 0.0)) for b in det.backgrounds
-        )
-        dets.append(dataclasses.replace(det, backgrounds=bkgs))
-    return with_switches(dataclasses.replace(config, detectors=tuple(dets)), {"background_shapes": True})
+    shapes = with_backgrounds(
+        config, lambda b: dataclasses.replace(b, shape_uncertainty=LEAD_BACKGROUND_SHAPES.get(b.name, 0.0))
+    )
+    return with_switches(shapes, {"background_shapes": True})
 
 
 def _quoted_errors(config):
     """Daya Bay's covariance rescaled to the file's BinError column (correlations kept)."""
-    from juno_fit.config.reference_file import SPECTRA, parse_unfolded_spectra
+    from juno_fit.config.reference_file import parse_unfolded_spectra
 
     ref = config.flux.reference_covariance
     text = (ROOT / "spectra" / "tables" / "dayabay2025_unfolded_tot_U235_Pu239.txt").read_text()
     spectra, _cov = parse_unfolded_spectra(text)
     block = spectra[ref.spectrum]
-    assert SPECTRA  # the spectrum name comes from the shipped config
     sigma = np.sqrt(np.diag(ref.relative))
     target = block[:, 3] / block[:, 2]
     relative = ref.relative / np.outer(sigma, sigma) * np.outer(target, target)

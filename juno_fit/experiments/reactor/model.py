@@ -202,8 +202,8 @@ class DetectorModel(StagedCache):
         )
         self.i_res = np.array([params.index(f"{d}res.{t}") for t in "abc"], dtype=np.int64)
         self.i_bkg = {bkg.name: params.index(f"{b}{bkg.name}.rate") for bkg in det.backgrounds}
-        self.i_ref = np.array([params.index(f"flux.ref.pc{k}") for k in range(self.groups[0].ref_modes.shape[1])])
-        self.i_ref = self.i_ref.astype(np.int64)
+        n_modes = self.groups[0].ref_modes.shape[1]
+        self.i_ref = np.array([params.index(f"flux.ref.pc{k}") for k in range(n_modes)], dtype=np.int64)
         # the parameters each stage reads, as index arrays into θ
         corrections = [i for i in (self.i_noneq, self.i_snf) if i is not None]
         self.idx_flux = np.array(
@@ -230,27 +230,31 @@ class DetectorModel(StagedCache):
         c_snf = float(theta[self.i_snf]) if self.i_snf is not None else 0.0
         return c_neq, c_snf
 
-    def _flux_parts(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _flux_parts(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Per group: Φ⁰_r(E_j) from the isotope spectra and m(E_j) = 1 + Σ_k M_jk z_k, the measured
-        reference spectrum's eigenmodes (flux.ref.pcK); Φ = Φ⁰ m. Fission-fraction nuisances δ_ri shift
-        f_ri → f_ri (1 + δ_ri); the fission rate P/Σ f e follows the shifted fractions."""
+        reference spectrum's eigenmodes (flux.ref.pcK), None without them; Φ = Φ⁰ m. Fission-fraction
+        nuisances δ_ri shift f_ri → f_ri (1 + δ_ri); the fission rate P/Σ f e follows the shifted fractions."""
 
         def compute():
             c_neq, c_snf = self._corrections(theta)
             kern = fluxmod.core_flux_kernel if self.backend == "numba" else fluxmod.core_flux_numpy
             z = theta[self.i_ref]
             return [
-                (kern(g.spec, g.neq, g.snf, f, sc, g.use_snf, c_neq, c_snf), 1.0 + g.ref_modes @ z)
+                (
+                    kern(g.spec, g.neq, g.snf, f, sc, g.use_snf, c_neq, c_snf),
+                    1.0 + g.ref_modes @ z if len(z) else None,
+                )
                 for g, (f, sc) in zip(self.groups, self._fractions(theta), strict=True)
             ]
 
         return self._stage("flux_parts", theta, self.idx_flux, compute)
 
     def _flux(self, theta: np.ndarray) -> list[np.ndarray]:
-        """Φ_r(E_j) per group (see :meth:`_flux_parts`)."""
-        return self._stage(
-            "flux", theta, self.idx_flux, lambda: [phi * m[None, :] for phi, m in self._flux_parts(theta)]
-        )
+        """Φ_r(E_j) per group (see :meth:`_flux_parts`); Φ⁰ itself without a reference covariance."""
+        parts = self._flux_parts(theta)
+        if not len(self.i_ref):
+            return [phi for phi, _m in parts]
+        return self._stage("flux", theta, self.idx_flux, lambda: [phi * m[None, :] for phi, m in parts])
 
     # ----- stage 2: survival probability -----
     def _osc_inputs(self, theta: np.ndarray) -> tuple[float, float, float, float, float]:
@@ -476,9 +480,9 @@ class DetectorModel(StagedCache):
             # flux nuisances: Φ = Φ⁰ m, so ∂S/∂z = Σ_rj y_rj Φ⁰_rj M_jk and Φ⁰ sees y m
             y = norms[:, None] * u[None, :] * probs[k]
             phi0, m = parts[k]
-            if len(self.i_ref):
+            if m is not None:
                 grad[self.i_ref] += np.sum(y * phi0, axis=0) @ g.ref_modes
-            y = y * m[None, :]
+                y = y * m[None, :]
             frac, scales = fractions[k]
             d_neq, d_snf, d_delta = fluxmod.core_flux_adjoint(
                 y, g.spec, g.neq, g.snf, frac, scales, g.use_snf, c_neq, c_snf, self.energy_per_fission, g.fractions
