@@ -200,6 +200,29 @@ def test_exact_gradient_matches_finite_differences(model):
         assert grad[i] == pytest.approx(fd, rel=2e-5, abs=1e-6 * abs(fd) + 1e-3), model.parameters.names[i]
 
 
+def test_matter_option_moves_the_prediction_slightly_and_keeps_the_exact_gradient(model, config):
+    osc = dataclasses.replace(config.oscillation, matter="knp", density=2.45)
+    matter = DayaBayModel(dataclasses.replace(config, oscillation=osc), release=model.release)
+    theta = model.theta(sin2_2theta13=0.085, dm2_32=2.47e-3)
+    vac, mat = model.total(theta), matter.total(theta)
+    rel = np.abs(mat / vac - 1.0)
+    # a L ≪ 1 at Daya Bay: the spectra move by parts in 1e5 (P_ee by a few × 1e-5), not by nothing
+    assert 1e-7 < rel.max() < 1e-4
+    for backend in ("numba", "numpy"):
+        m = matter if backend == "numba" else DayaBayModel(matter.config, backend="numpy", release=model.release)
+        lik = Likelihood(m, m.real_data())
+        value, grad = lik.value_and_grad(theta)
+        assert value == pytest.approx(lik(theta), rel=1e-12)
+        for name in ("sin2_2theta13", "dm2_32", "sin2_2theta12", "dm2_21"):
+            i = m.parameters.index(name)
+            h = 1e-5 * abs(theta[i])
+            up, dn = theta.copy(), theta.copy()
+            up[i] += h
+            dn[i] -= h
+            fd = (lik(up) - lik(dn)) / (2 * h)
+            assert grad[i] == pytest.approx(fd, rel=2e-5, abs=1e-3), (backend, name)
+
+
 def _pulls_config(config, *, hm=True, background_sigma=None):
     from juno_fit.experiments.dayabay import DYB_SYSTEMATICS
 
@@ -316,6 +339,9 @@ def test_bad_dayabay_config_values_are_one_line_errors(tmp_path):
         ),
         (text.replace("solar = true", "solar = 1"), "systematics.solar", "true or false"),
         (text.replace("hm_uncorrelated = true", "hm_uncorrelated = true\nbump = true"), "bump", ""),
+        (text.replace('ordering = "normal"', 'ordering = "normal"\nmatter = "exact"'), "dayabay.matter", "knp"),
+        (text.replace('ordering = "normal"', 'ordering = "normal"\ndensity = -1.0'), "dayabay.density", "22.6"),
+        (text.replace('ordering = "normal"', 'ordering = "normal"\ndensity = nan'), "dayabay.density", "finite"),
     ]
     for k, (bad, key, accepted) in enumerate(cases):
         path = tmp_path / f"bad{k}.toml"

@@ -39,6 +39,9 @@ class DayaBayFit:
 @dataclass(frozen=True)
 class DayaBayOscillation:
     ordering: str = "normal"
+    matter: str = "vacuum"  # or "knp": the Khan–Nunokawa–Parke effective parameters (arXiv:1910.12900)
+    density: float = 2.45  # g/cm³ (GNA v06b, PHYSICS.md §5.7); used when matter = "knp"
+    electron_fraction: float = 0.5
 
     @property
     def dm2_31(self) -> float:  # the sign of the ordering, for code that asks the JUNO config's way
@@ -63,7 +66,7 @@ class DayaBayConfig:
     model: str = "dayabay"
 
     def with_ordering(self, ordering: str) -> DayaBayConfig:
-        return dataclasses.replace(self, oscillation=DayaBayOscillation(ordering))
+        return dataclasses.replace(self, oscillation=dataclasses.replace(self.oscillation, ordering=ordering))
 
 
 def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, text: str) -> DayaBayConfig:
@@ -73,6 +76,9 @@ def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, 
     cnp_variance = dt.choice("cnp_variance", ("nominal", "current"), "nominal")
     background_sigma = dt.choice("background_sigma", ("relative", "official"), "relative")
     ordering = dt.choice("ordering", ("normal", "inverted"), "normal")
+    matter = dt.choice("matter")
+    density = dt.number("density")
+    electron_fraction = dt.number("electron_fraction")
     dt.finish()
     ft = t.table("fit", {})
     statistic = ft.choice("statistic", ("covariance", "pulls"), "covariance")
@@ -99,7 +105,7 @@ def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, 
         release_format,
         cnp_variance,
         background_sigma,
-        DayaBayOscillation(ordering),
+        DayaBayOscillation(ordering, matter, density, electron_fraction),
         fit,
         seed,
     )

@@ -303,6 +303,20 @@ RULES: dict[str, Rule] = {
         "relative",
     ),
     "config.dayabay.ordering": _c("mass ordering of the fit's start", ("normal", "inverted"), "normal"),
+    "config.dayabay.matter": _c(
+        "matter effect on P_ee: vacuum (the published analysis) or the Khan–Nunokawa–Parke closed form",
+        ("vacuum", "knp"),
+        "vacuum",
+    ),
+    "config.dayabay.density": _n(
+        "rock density along the baselines (the JUNO sensitivity value, GNA v06b: 2.45)",
+        2.45,
+        0.0,
+        22.6,
+        unit="g/cm³",
+        why="0 (vacuum) up to the densest element, osmium (22.6 g/cm³)",
+    ),
+    "config.dayabay.electron_fraction": _n("electrons per nucleon Y_e (GNA v06b: 0.5)", 0.5, 0.0, 1.0),
     # ----- detector file -----------------------------------------------------------------------
     "detector.name": _s("detector name", "the key under [detectors]", "name"),
     "detector.description": _s("one line describing the detector", "", "text"),

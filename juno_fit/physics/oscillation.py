@@ -426,3 +426,99 @@ def pee_s2t_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_deriva
                     dp[2, d, r, i] = -s2t13 * ds12 * (s32 - s31) - c13q * s21
                     dp[3, d, r, i] = -s2t13 * c12 * ph * 2.0 * x31 * c31 - s2t12 * c13q * ph * 2.0 * x21 * c21
     return p, dp
+
+
+# --------------------------------------------------------------------------------------------------
+# Matter (KNP) in the (sin²2θ13, Δm²32, sin²2θ12, Δm²21) parametrisation, with derivatives (Daya Bay)
+# --------------------------------------------------------------------------------------------------
+
+
+def _s2t_to_standard(x):
+    """(sin²2θ13, Δm²32, sin²2θ12, Δm²21) → (s12², s13², Δm²21, Δm²31), θ12 and θ13 below π/4;
+    works on complex arguments (for complex-step derivatives)."""
+    s2t13, dm32, s2t12, dm21 = x
+    return 0.5 * (1.0 - np.sqrt(1.0 - s2t12)), 0.5 * (1.0 - np.sqrt(1.0 - s2t13)), dm21, dm32 + dm21
+
+
+def effective_s2t(enu, s2t13, dm32, s2t12, dm21, density, electron_fraction):
+    """KNP effective parameters (s12ᵐ, s13ᵐ, Δm²21ᵐ, Δm²31ᵐ, Δm²32ᵐ) per energy, shape (5, N), and their
+    Jacobian with respect to (sin²2θ13, Δm²32, sin²2θ12, Δm²21), shape (5, 4, N), by complex-step
+    differentiation (exact to rounding: the map is analytic). ``density = 0`` gives the vacuum values."""
+    enu = np.asarray(enu, dtype=float)
+    base = np.array([s2t13, dm32, s2t12, dm21], dtype=float)
+
+    def effective(x):
+        s12, s13, d21, d31 = _s2t_to_standard(x)
+        a = -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction * enu
+        out = knp_effective_numpy(a, s12, s13, d21, d31)
+        return np.array([np.broadcast_to(np.asarray(o), enu.shape) for o in out])
+
+    eff = effective(base.astype(complex)).real
+    jac = np.empty((5, 4, len(enu)))
+    for k in range(4):
+        h = 1e-30 * max(abs(base[k]), 1e-30)
+        x = base.astype(complex)
+        x[k] += 1j * h
+        jac[:, k, :] = effective(x).imag / h
+    return eff, jac
+
+
+def pee_eff_numpy(enu, baselines, eff, jac, factor):
+    """P_ee at every (detector, reactor, point) from per-energy effective parameters ``eff`` (5, N) in
+    the vacuum form, phase Δ = Δm² L[km] factor/(4E), and its derivatives dP (4, n_d, n_r, N) through
+    the Jacobian ``jac`` (5, 4, N) of the effective parameters (:func:`effective_s2t`)."""
+    s12, s13, dm21, dm31, dm32 = (e[None, None, :] for e in eff)
+    c12, c13 = 1.0 - s12, 1.0 - s13
+    ph = np.asarray(baselines, dtype=float)[:, :, None] * 1e-3 * factor / (4.0 * np.asarray(enu, dtype=float))
+    q31, q32, q21 = np.sin(dm31 * ph) ** 2, np.sin(dm32 * ph) ** 2, np.sin(dm21 * ph) ** 2
+    a31, a32, a21 = 4 * s13 * c13 * c12, 4 * s13 * c13 * s12, c13 * c13 * 4 * s12 * c12
+    p = 1.0 - a31 * q31 - a32 * q32 - a21 * q21
+    d_eff = np.array(
+        [
+            -(-4 * s13 * c13 * q31 + 4 * s13 * c13 * q32 + 4 * c13 * c13 * (1 - 2 * s12) * q21),
+            -(4 * c12 * (1 - 2 * s13) * q31 + 4 * s12 * (1 - 2 * s13) * q32 - 8 * c13 * s12 * c12 * q21),
+            -a21 * np.sin(2 * dm21 * ph) * ph,
+            -a31 * np.sin(2 * dm31 * ph) * ph,
+            -a32 * np.sin(2 * dm32 * ph) * ph,
+        ]
+    )
+    dp = np.einsum("odrn,okn->kdrn", d_eff, jac)
+    return p, dp
+
+
+@kernel
+def pee_eff_kernel(enu, baselines, eff, jac, factor, want_derivatives):
+    """Numba twin of :func:`pee_eff_numpy` (derivatives only when ``want_derivatives``)."""
+    n_d, n_r = baselines.shape
+    n = enu.shape[0]
+    p = np.empty((n_d, n_r, n))
+    dp = np.empty((4, n_d, n_r, n)) if want_derivatives else np.empty((4, 0, 0, 0))
+    for i in range(n):
+        s12 = eff[0, i]
+        s13 = eff[1, i]
+        c12 = 1.0 - s12
+        c13 = 1.0 - s13
+        a31 = 4.0 * s13 * c13 * c12
+        a32 = 4.0 * s13 * c13 * s12
+        a21 = c13 * c13 * 4.0 * s12 * c12
+        for d in range(n_d):
+            for r in range(n_r):
+                ph = baselines[d, r] * 1e-3 * factor / (4.0 * enu[i])
+                x21 = np.sin(eff[2, i] * ph)
+                x31 = np.sin(eff[3, i] * ph)
+                x32 = np.sin(eff[4, i] * ph)
+                q21 = x21 * x21
+                q31 = x31 * x31
+                q32 = x32 * x32
+                p[d, r, i] = 1.0 - a31 * q31 - a32 * q32 - a21 * q21
+                if want_derivatives:
+                    g0 = -(-4.0 * s13 * c13 * q31 + 4.0 * s13 * c13 * q32 + 4.0 * c13 * c13 * (1.0 - 2.0 * s12) * q21)
+                    g1 = -(4.0 * c12 * (1.0 - 2.0 * s13) * q31 + 4.0 * s12 * (1.0 - 2.0 * s13) * q32)
+                    g1 += 8.0 * c13 * s12 * c12 * q21
+                    g2 = -a21 * 2.0 * x21 * np.cos(eff[2, i] * ph) * ph
+                    g3 = -a31 * 2.0 * x31 * np.cos(eff[3, i] * ph) * ph
+                    g4 = -a32 * 2.0 * x32 * np.cos(eff[4, i] * ph) * ph
+                    for k in range(4):
+                        dp[k, d, r, i] = g0 * jac[0, k, i] + g1 * jac[1, k, i] + g2 * jac[2, k, i]
+                        dp[k, d, r, i] += g3 * jac[3, k, i] + g4 * jac[4, k, i]
+    return p, dp

@@ -10,6 +10,7 @@ import numpy as np
 from ...config.dayabay_file import DYB_OSCILLATION, DYB_SYSTEMATICS, DayaBayConfig
 from ...constants import SECONDS_PER_DAY
 from ...dayabay_release import Release
+from ...physics.oscillation import effective_s2t, pee_eff_kernel, pee_eff_numpy
 from ...stages import DetectorPrediction, StagedCache
 from .inputs import (
     _param,
@@ -224,6 +225,13 @@ class DayaBayModel(StagedCache):
         enu, base = self.inputs.mesh.enu, self.inputs.baselines
 
         def compute():
+            osc = self.config.oscillation
+            if osc.matter == "knp":
+                eff, jac = effective_s2t(enu, s2t13, dm32, s2t12, dm21, osc.density, osc.electron_fraction)
+                if self.backend == "numba":
+                    return pee_eff_kernel(enu, base, eff, jac, self.factor, derivatives)
+                p, dp = pee_eff_numpy(enu, base, eff, jac, self.factor)
+                return p, (dp if derivatives else np.empty((4, 0, 0, 0)))
             if self.backend == "numba":
                 solar = self._stage(
                     "solar", theta, self.i_osc[3:], lambda: solar_phase_kernel(enu, base, dm21, self.factor)
