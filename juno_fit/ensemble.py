@@ -22,7 +22,6 @@ for mass-ordering ensembles ``toys/fval_wrong``, ``toys/valid_wrong``, ``toys/dm
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,22 +92,7 @@ def ensemble_config(config: Config, true_ordering: str | None = None) -> Config:
         return config
     if true_ordering not in ("normal", "inverted"):
         raise JunoFitError(f"--true-ordering: accepted values normal, inverted; got {true_ordering!r}")
-    if hasattr(config, "with_ordering"):  # a Daya Bay config: its ordering is the sign of Δm²32
-        return config.with_ordering(true_ordering)
-    osc = config.oscillation
-
-    def mirror(dm31: float) -> float:
-        return -dm31 + 2.0 * osc.sin2_theta12 * osc.dm2_21
-
-    constraints = dict(config.fit.constraints)
-    if "dm2_31" in constraints:
-        mean, sigma = constraints["dm2_31"]
-        constraints["dm2_31"] = (mirror(mean), sigma)
-    return dataclasses.replace(
-        config,
-        oscillation=dataclasses.replace(osc, dm2_31=mirror(osc.dm2_31)),
-        fit=dataclasses.replace(config.fit, constraints=constraints),
-    )
+    return config.with_ordering(true_ordering)
 
 
 def ensemble_spec(

@@ -60,7 +60,7 @@ def _save_profile(args, config, lik, names, axes, dchi2, valid, fmin) -> None:
     meta = {
         "config": config.name,
         "exposure_days": float(getattr(config, "exposure_days", float("nan"))),
-        "data": str(args.data) if args.data else "asimov",
+        "data": _data_source(args.data),
         "statistic": lik.statistic,
         "fmin": float(fmin),
     }
@@ -88,14 +88,77 @@ def _plot_paths(path: str | None, detectors: Sequence[str]) -> list[str]:
     return [path] if len(detectors) == 1 else [_suffixed(path, d) for d in detectors]
 
 
+def _load(args: argparse.Namespace, names: Sequence[str], exposure: str | None = None):
+    """The config of one name, or the joint config of several (``juno_fit.joint``): the oscillation
+    parameters shared, every other parameter per experiment unless ``--share`` names it."""
+    from ..config import load_config
+
+    if len(names) == 1:
+        return load_config(names[0], exposure=exposure)
+    from ..joint import JointConfig
+
+    if exposure is not None:
+        raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+    return JointConfig(
+        tuple(load_config(n) for n in names),
+        shared=tuple(getattr(args, "share", None) or ()),
+        keep_constraints=getattr(args, "keep_constraints", False),
+    )
+
+
+def _data_list(data, n_configs: int) -> list[str | None]:
+    """``--data`` (given once per config, or not at all) as one entry per config; "asimov" is None."""
+    files = [] if data is None else ([data] if isinstance(data, str) else list(data))
+    if not files:
+        return [None] * n_configs
+    if len(files) != n_configs:
+        raise JunoFitError(f"--data: give it once per config ({n_configs}), got {len(files)}")
+    return [None if f == "asimov" else f for f in files]
+
+
 def _likelihood_for(config, data_file, force_data: bool = False):
+    """The likelihood of a config (or a joint config) on its data: a file per config, or Asimov data."""
     from ..datasets import asimov
     from ..io import read_data
     from ..likelihood import Likelihood, warm_model
 
     model = warm_model(config)
-    dataset = read_data(data_file, model, force=force_data) if data_file is not None else asimov(model)
-    return Likelihood(model, dataset.arrays(model))
+    parts = getattr(model, "parts", None)
+    files = _data_list(data_file, len(parts) if parts is not None else 1)
+    if parts is None:
+        dataset = read_data(files[0], model, force=force_data) if files[0] is not None else asimov(model)
+        return Likelihood(model, dataset.arrays(model))
+    arrays = []
+    nominal = model.part_thetas(model.parameters.values())
+    for part, theta, f in zip(parts, nominal, files, strict=True):
+        arrays += read_data(f, part, force=force_data).arrays(part) if f is not None else part.expected(theta)
+    return Likelihood(model, arrays)
+
+
+def _data_source(data) -> str:
+    files = [] if data is None else ([data] if isinstance(data, str) else list(data))
+    return " + ".join(str(f) for f in files) if files else "asimov"
+
+
+def _add_configs(p: argparse.ArgumentParser, *, what: str = "a joint fit") -> None:
+    p.add_argument(
+        "configs",
+        nargs="+",
+        metavar="CONFIG",
+        help=f"config name (e.g. juno_nominal) or path to a .toml file; several: {what} (oscillation shared)",
+    )
+    p.add_argument("--exposure", help='replace the config\'s exposure ("100d", "6y", or days)')
+    p.add_argument(
+        "--share",
+        action="append",
+        metavar="NAME",
+        help="joint fit: a further parameter name the configs share (default: each experiment its own)",
+    )
+    p.add_argument(
+        "--keep-constraints",
+        action="store_true",
+        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
+    )
 
 
 def _check_param(model, name: str) -> None:

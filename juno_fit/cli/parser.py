@@ -7,6 +7,7 @@ import argparse
 from .. import __version__
 from .common import (
     _add_config,
+    _add_configs,
     _add_parallel,
 )
 from .ensembles import cmd_bench, cmd_merge, cmd_summary, cmd_toys
@@ -38,11 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("fit", help="fit the oscillation parameters (Asimov data of the config unless --data)")
-    _add_config(p)
+    _add_configs(p)
     p.add_argument(
         "--data",
+        action="append",
         metavar="FILE",
-        help="data set from 'juno-fit simulate' (.h5), a JUNO release table (.csv), or 'real' (Daya Bay)",
+        help="data set from 'juno-fit simulate' (.h5), a JUNO release table (.csv), 'real' (Daya Bay) or "
+        "'asimov'; once per config",
     )
     p.add_argument("-o", "--output", metavar="RESULT.h5", help="save the result with its provenance")
     p.add_argument("--force", action="store_true", help="overwrite existing result and plot files")
@@ -62,11 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("scan", help="Δχ² profile of one parameter (every other parameter re-minimised)")
-    _add_config(p)
+    _add_configs(p)
     p.add_argument("--param", required=True, metavar="NAME", help="parameter to scan, e.g. dm2_31")
     p.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"), help="scan range (default ±4σ)")
     p.add_argument("--points", type=int, default=41, metavar="N", help="scan points (default 41)")
-    p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="data set (.h5), JUNO release table (.csv), 'real' (Daya Bay) or 'asimov' (default); once per config",
+    )
     p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--plot", metavar="FILE", help="Δχ² profile plot (PNG or PDF)")
     p.add_argument("--save", metavar="FILE", help="write the profile: HDF5 (.h5) or CSV (.csv, one row per point)")
@@ -90,7 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_parallel(p, None)
     p.add_argument(
-        "--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv) for a single config and exposure"
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="data set (.h5), JUNO release table (.csv), 'real' (Daya Bay) or 'asimov': for a single config and "
+        "exposure, or once per config with --joint",
+    )
+    p.add_argument(
+        "--joint", action="store_true", help="fit the configs jointly (oscillation shared) instead of overlaying them"
+    )
+    p.add_argument(
+        "--share", action="append", metavar="NAME", help="with --joint: a further parameter the configs share"
+    )
+    p.add_argument(
+        "--keep-constraints",
+        action="store_true",
+        help="with --joint: keep a config's external constraint on an oscillation parameter another config measures",
     )
     p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")

@@ -17,6 +17,7 @@ from .common import (
     _check_range,
     _client,
     _likelihood_for,
+    _load,
     _print_json,
     _progress,
     _save_profile,
@@ -28,10 +29,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from ..config import load_config
     from ..fit import SIGMA_LEVELS_1D, crossings, fit, profile_scan
 
-    config = load_config(args.config, exposure=args.exposure)
+    config = _load(args, args.configs, args.exposure)
     if not 3 <= args.points <= MAX_POINTS:
         raise JunoFitError(f"--points: need 3 to {MAX_POINTS}, got {args.points}")
     if args.range and not (all(math.isfinite(v) for v in args.range) and args.range[0] < args.range[1]):
@@ -99,7 +99,6 @@ def cmd_contour(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from ..config import load_config
     from ..fit import SIGMA_LEVELS_2D, fit, minuit_contour, profiled_contours
 
     a, b = args.params
@@ -112,16 +111,24 @@ def cmd_contour(args: argparse.Namespace) -> int:
     for option, rng in (("--range-a", args.range_a), ("--range-b", args.range_b)):
         if rng and not (all(math.isfinite(v) for v in rng) and rng[0] < rng[1]):
             raise JunoFitError(f"{option}: need finite LO < HI, got {rng[0]} {rng[1]}")
-    if args.data is not None and (len(args.configs) > 1 or len(args.exposure or []) > 1):
+    joint = args.joint and len(args.configs) > 1
+    if (args.share or args.keep_constraints) and not joint:
+        raise JunoFitError("--share/--keep-constraints: options of a joint fit (--joint with several configs)")
+    if joint and args.exposure:
+        raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+    overlaid = len(args.configs) > 1 and not joint
+    if args.data is not None and (overlaid or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
-    if args.save and (len(args.configs) > 1 or len(args.exposure or []) > 1):
+    if args.data is not None and not joint and len(args.data) > 1:
+        raise JunoFitError("--data: give it once (or once per config with --joint)")
+    if args.save and (overlaid or len(args.exposure or []) > 1):
         raise JunoFitError("--save: writes the grid of one config at one exposure; give a single config and exposure")
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES), ("--save", args.save, PROFILE_SUFFIXES))
     sets, report = [], []
     with _client(args) as client:
-        for name in args.configs:
+        for names in [args.configs] if joint else [[name] for name in args.configs]:
             for exposure in args.exposure or [None]:
-                config = load_config(name, exposure=exposure)
+                config = _load(args, names, exposure)
                 lik = _likelihood_for(config, args.data, args.force_data)
                 for param, option, rng in ((a, "--range-a", args.range_a), (b, "--range-b", args.range_b)):
                     _check_param(lik.model, param)

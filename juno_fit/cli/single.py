@@ -9,6 +9,9 @@ from ..errors import JunoFitError
 from ..files import PLOT_SUFFIXES
 from .common import (
     _check_outputs,
+    _data_source,
+    _likelihood_for,
+    _load,
     _plot_paths,
     _print_json,
 )
@@ -150,20 +153,14 @@ def _print_fit(result, model, title: str) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from ..config import load_config
-    from ..datasets import asimov
     from ..fit import fit
-    from ..io import read_data, write_result
-    from ..likelihood import Likelihood, warm_model
+    from ..io import write_result
 
-    config = load_config(args.config, exposure=args.exposure)
+    config = _load(args, args.configs, args.exposure)
     if args.ordering:
-        if hasattr(config, "with_ordering"):
-            config = config.with_ordering(args.ordering)
-        else:
-            from ..ensemble import ensemble_config
-
-            config = ensemble_config(config, args.ordering)
+        config = config.with_ordering(args.ordering)
+    if len(args.configs) > 1 and args.plot:
+        raise JunoFitError("--plot: draws one experiment's spectra; fit each config alone for its spectrum plot")
     names = [d.name for d in getattr(config, "detectors", ())] or [getattr(config, "name", "detector")]
     _check_outputs(
         args,
@@ -172,20 +169,17 @@ def cmd_fit(args: argparse.Namespace) -> int:
         ("--plot-pulls", args.plot_pulls, PLOT_SUFFIXES),
         ("--plot-correlation", args.plot_correlation, PLOT_SUFFIXES),
     )
-    model = warm_model(config)
-    if args.data is not None:
-        dataset = read_data(args.data, model, force=args.force_data)
-        source = str(args.data)
-    else:
-        dataset = asimov(model)
-        source = "asimov"
-    lik = Likelihood(model, dataset.arrays(model))
+    lik = _likelihood_for(config, args.data, args.force_data)
+    model = lik.model
+    source = _data_source(args.data)
+    for note in getattr(model, "notes", ()):
+        print(f"note: {note}", file=sys.stderr)
     print(f"fitting {config.name} to {source} ({len(model.parameters.free)} free parameters) ...", file=sys.stderr)
     result = fit(lik, minos=[] if args.no_minos else None, seed=config.seed)
     if args.output:
         write_result(result, args.output, config_text=config.text, data_source=source, force=args.force)
         print(f"wrote {args.output}", file=sys.stderr)
-    _fit_plots(args, model, result, dataset.arrays(model), config)
+    _fit_plots(args, model, result, lik.data, config)
     if args.json:
         _print_json(result.to_json())
     else:

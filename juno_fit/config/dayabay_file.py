@@ -65,6 +65,16 @@ class DayaBayConfig:
     exposure_days: float = 0.0  # not used: the release fixes the exposure
     model: str = "dayabay"
 
+    def for_joint(self, shared: set[str]) -> DayaBayConfig:
+        """This config inside a joint fit that measures the parameters ``shared`` (in this config's
+        names): the solar parameters' uncertainty (the ``solar`` group) is then not applied again."""
+        if not ({"sin2_2theta12", "dm2_21"} & shared) or not self.fit.systematics.get("solar"):
+            return self
+        systematics = {**self.fit.systematics, "solar": False}
+        return dataclasses.replace(self, fit=dataclasses.replace(self.fit, systematics=systematics))
+
+    joint_note = "the solar-parameter uncertainty (systematics group 'solar') is off: the joint fit measures them"
+
     def with_ordering(self, ordering: str) -> DayaBayConfig:
         return dataclasses.replace(self, oscillation=dataclasses.replace(self.oscillation, ordering=ordering))
 

@@ -254,3 +254,27 @@ class Config:
     numerics: Numerics
     fit: Fit = field(default_factory=Fit)
     seed: int = 0
+
+    def with_ordering(self, ordering: str) -> Config:
+        """This config with its true point in ``ordering``: the other ordering's Δm²31 keeps
+        |Δm²ee| = |Δm²31 − sin²θ12 Δm²21|, and an external constraint on Δm²31 is mirrored the same way."""
+        import dataclasses
+
+        if ordering == self.oscillation.ordering:
+            return self
+        if ordering not in ("normal", "inverted"):
+            raise ValueError(f"unknown ordering {ordering!r} (accepted: normal, inverted)")
+        osc = self.oscillation
+
+        def mirror(dm31: float) -> float:
+            return -dm31 + 2.0 * osc.sin2_theta12 * osc.dm2_21
+
+        constraints = dict(self.fit.constraints)
+        if "dm2_31" in constraints:
+            mean, sigma = constraints["dm2_31"]
+            constraints["dm2_31"] = (mirror(mean), sigma)
+        return dataclasses.replace(
+            self,
+            oscillation=dataclasses.replace(osc, dm2_31=mirror(osc.dm2_31)),
+            fit=dataclasses.replace(self.fit, constraints=constraints),
+        )
