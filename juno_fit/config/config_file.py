@@ -23,6 +23,7 @@ from .objects import (
     Config,
     Fit,
     Flux,
+    FreeShape,
     Numerics,
     Oscillation,
 )
@@ -114,6 +115,28 @@ def _shape_correction(ft: Table, folder: Path) -> tuple[np.ndarray, np.ndarray]:
     return cols["E_MeV"], cols["ratio"]
 
 
+MAX_SHAPE_NODES = 1000  # free reference-shape weights (each a fit parameter)
+
+
+def _free_shape(ft: Table) -> FreeShape:
+    """``[flux.free_shape]``: the E_ν mesh start, stop (included) and step, and the weights' prior width."""
+    st = ft.table("free_shape")
+    source = st.text("source")
+    start, stop, step = st.number("start"), st.number("stop"), st.number("step")
+    if stop <= start:
+        st.fail("stop", f"must be above start ({start:g} MeV), got {stop:g}")
+    n = round((stop - start) / step) + 1
+    if n > MAX_SHAPE_NODES:
+        st.fail("step", f"gives {n} nodes (at most {MAX_SHAPE_NODES}): use a coarser step")
+    if abs(start + (n - 1) * step - stop) > 1e-9 * max(1.0, stop):
+        st.fail("step", f"must divide stop − start = {stop - start:g} MeV into whole steps, got {step:g}")
+    uncertainty = st.number("uncertainty")
+    if 0.0 < uncertainty < 1e-6:
+        st.fail("uncertainty", f"must be 0 (free) or at least 1e-6 (narrower priors overflow), got {uncertainty:g}")
+    st.finish()
+    return FreeShape(tuple(float(x) for x in start + step * np.arange(n)), uncertainty, source)
+
+
 def read_numerics(t: Table) -> Numerics:
     n = Numerics(
         enu_max=t.number("enu_max"),
@@ -187,6 +210,7 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         normalisation_uncertainty=ft.number("normalisation_uncertainty"),
         shape_correction=_shape_correction(ft, path.parent) if ft.has("shape_correction") else None,
         reference_covariance=(read_reference_covariance(ft, path.parent) if ft.has("reference_covariance") else None),
+        free_shape=_free_shape(ft) if ft.has("free_shape") else None,
     )
     ft.finish()
 

@@ -183,6 +183,18 @@ class Flux:
     normalisation_uncertainty: float = 0.0  # relative, correlated between all cores
     shape_correction: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (E_ν, ratio)
     reference_covariance: ReferenceCovariance | None = field(default=None, repr=False)
+    free_shape: FreeShape | None = None
+
+
+@dataclass(frozen=True)
+class FreeShape:
+    """A free reference-spectrum shape: one multiplicative weight 1 + z_k per node of an E_ν mesh,
+    linearly interpolated between the nodes, seen by every detector of the config; ``uncertainty`` is
+    the prior width of each z_k (0: free, no prior)."""
+
+    nodes: tuple[float, ...]
+    uncertainty: float = 0.0
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,6 +227,7 @@ SYSTEMATICS = (
     "nonequilibrium",
     "reference_shape",
     "reference_spectrum",
+    "free_shape",
     "efficiency",
     "energy_scale",
     "nonlinearity",

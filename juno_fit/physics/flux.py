@@ -94,6 +94,18 @@ def reference_modes(enu: np.ndarray, reference: ReferenceCovariance | None) -> n
     return np.column_stack([np.interp(enu, centres, modes[:, k]) for k in range(modes.shape[1])])
 
 
+def free_shape_modes(enu: np.ndarray, nodes: tuple[float, ...] | None) -> np.ndarray:
+    """M (N × K): hat functions on the mesh ``nodes`` at the E_ν nodes ``enu`` — the relative change of
+    the reference spectrum per unit of each node's weight z_k, linearly interpolated between the mesh
+    nodes and constant beyond the first and last; m(E) = 1 + M z. Without a mesh M has no columns."""
+    enu = np.asarray(enu, dtype=float)
+    if not nodes:
+        return np.zeros((len(enu), 0))
+    mesh = np.asarray(nodes, dtype=float)
+    eye = np.eye(len(mesh))
+    return np.column_stack([np.interp(enu, mesh, eye[k]) for k in range(len(mesh))])
+
+
 def core_scales(cores: tuple[Core, ...], energy_per_fission: tuple[float, ...], normalisation: float) -> np.ndarray:
     """N P/(Σ f_i e_i)/(4π L²) per core in fissions/(cm² s)."""
     e_f = np.asarray(energy_per_fission)

@@ -118,6 +118,7 @@ class DetectorModel(StagedCache):
             max_width=num.edep_bin_max,
         )
         spectra = config.flux.spectra
+        shape = config.flux.free_shape
         cores = det.site.cores
         order = sorted(range(len(cores)), key=lambda r: cores[r].baseline_m)
         groups: list[list[int]] = []
@@ -152,7 +153,12 @@ class DetectorModel(StagedCache):
                     scales=fluxmod.core_scales(sub, spectra.energy_per_fission, config.flux.normalisation),
                     use_snf=np.array([1.0 if c.snf else 0.0 for c in sub]),
                     mean_energy=np.array([np.dot(c.fission_fractions, spectra.energy_per_fission) for c in sub]),
-                    ref_modes=fluxmod.reference_modes(grid.nodes, config.flux.reference_covariance),
+                    ref_modes=np.hstack(
+                        [
+                            fluxmod.reference_modes(grid.nodes, config.flux.reference_covariance),
+                            fluxmod.free_shape_modes(grid.nodes, shape.nodes if shape is not None else None),
+                        ]
+                    ),
                 )
             )
         self.energy_per_fission = np.asarray(spectra.energy_per_fission)
@@ -202,8 +208,12 @@ class DetectorModel(StagedCache):
         )
         self.i_res = np.array([params.index(f"{d}res.{t}") for t in "abc"], dtype=np.int64)
         self.i_bkg = {bkg.name: params.index(f"{b}{bkg.name}.rate") for bkg in det.backgrounds}
-        n_modes = self.groups[0].ref_modes.shape[1]
-        self.i_ref = np.array([params.index(f"flux.ref.pc{k}") for k in range(n_modes)], dtype=np.int64)
+        # the columns of ref_modes: the measured spectrum's eigenmodes, then the free mesh's nodes
+        ref = config.flux.reference_covariance
+        shape = config.flux.free_shape
+        names = [f"flux.ref.pc{k}" for k in range(ref.modes().shape[1] if ref is not None else 0)]
+        names += [f"flux.shape.{k}" for k in range(len(shape.nodes) if shape is not None else 0)]
+        self.i_ref = np.array([params.index(n) for n in names], dtype=np.int64)
         # the parameters each stage reads, as index arrays into θ
         corrections = [i for i in (self.i_noneq, self.i_snf) if i is not None]
         self.idx_flux = np.array(

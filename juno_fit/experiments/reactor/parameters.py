@@ -1,7 +1,7 @@
 """The parameter registry of the JUNO-like reactor model (:mod:`juno_fit.experiments.reactor.model`): the oscillation
 parameters with their external constraints, and every nuisance parameter the model reads, at the
 config's nominal point, with the priors of the uncertainties switched on in ``[systematics]`` (the
-others held fixed). Names follow DESIGN.md §3: ``flux.norm``, ``flux.ref.pcK``, ``flux.core.<core>``,
+others held fixed). Names follow DESIGN.md §3: ``flux.norm``, ``flux.ref.pcK``, ``flux.shape.K``, ``flux.core.<core>``,
 ``flux.ff.<core>.<isotope>``, ``det.eff``, ``det.escale``, ``det.lsnl.pullK``, ``det.res.{a,b,c}``,
 ``bkg.<name>.rate`` (``det.<detector>.`` and ``bkg.<detector>.`` when a config has several detectors)."""
 
@@ -92,6 +92,21 @@ def build_parameters(config: Config) -> ParameterSet:
                     0.0,
                     description=f"reference spectrum, eigenmode {k} of its measured covariance (unit prior)",
                     **prior("reference_spectrum", 1.0),
+                )
+            )
+    shape = config.flux.free_shape
+    if shape is not None:
+        width = {"error": shape.uncertainty} if shape.uncertainty > 0 else {}
+        for k, e in enumerate(shape.nodes):
+            params.append(
+                Parameter(
+                    f"flux.shape.{k}",
+                    0.0,
+                    limits=(-1.0, None),
+                    fixed=not on["free_shape"],
+                    description=f"reference-spectrum shape weight at E_ν = {e:.3f} MeV (free mesh)",
+                    step=0.01,
+                    **width,
                 )
             )
     seen: set[str] = set()
