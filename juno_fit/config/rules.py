@@ -246,19 +246,10 @@ RULES: dict[str, Rule] = {
         "total",
     ),
     "config.flux.reference_covariance.source": _SRC,
-    "config.flux.free_shape.start": _n(
-        "first node of the free reference-shape mesh (E_ν)",
-        REQUIRED,
-        1.8,
-        20.0,
-        unit="MeV",
-        why="from the IBD threshold up",
-    ),
+    "config.flux.free_shape.start": _n("first node of the free shape's E_ν mesh", REQUIRED, 1.8, 20.0, unit="MeV"),
     "config.flux.free_shape.stop": _n("last node of the mesh (E_ν, included)", REQUIRED, 1.8, 20.0, unit="MeV"),
     "config.flux.free_shape.step": _n("node spacing of the mesh", REQUIRED, 0.005, 5.0, unit="MeV"),
-    "config.flux.free_shape.uncertainty": _n(
-        "prior width of each node's weight z_k (0: free, no prior)", 0.0, 0.0, 1.0, unit=_REL
-    ),
+    "config.flux.free_shape.uncertainty": _n("prior width of each mesh weight (0: free)", 0.0, 0.0, 1.0, unit=_REL),
     "config.flux.free_shape.source": _SRC,
     "config.ibd.cross_section": _c("IBD cross section", ("vogel_beacom", "strumia_vissani"), "vogel_beacom"),
     "config.ibd.neutron_lifetime": _n(
@@ -317,11 +308,7 @@ RULES: dict[str, Rule] = {
         "relative",
     ),
     "config.dayabay.ordering": _c("mass ordering of the fit's start", ("normal", "inverted"), "normal"),
-    "config.dayabay.matter": _c(
-        "matter effect on P_ee: vacuum (the published analysis) or the Khan–Nunokawa–Parke closed form",
-        ("vacuum", "knp"),
-        "vacuum",
-    ),
+    "config.dayabay.matter": _c("P_ee in vacuum (as published) or in matter (KNP)", ("vacuum", "knp"), "vacuum"),
     "config.dayabay.density": _n(
         "rock density along the baselines (the JUNO sensitivity value, GNA v06b: 2.45)",
         2.45,
