@@ -43,6 +43,16 @@ class Dataset:
         return [self.counts[d.det.name] for d in model.detectors]
 
 
+def asimov_arrays(model: Model, theta: np.ndarray | None = None) -> list[np.ndarray]:
+    """The Asimov counts at θ (default the true point) in the model's detector order; for a joint model
+    (juno_fit/joint.py) each part's, at θ mapped into it (its detector names may repeat across parts)."""
+    parts = getattr(model, "parts", None)
+    if parts is None:
+        return asimov(model, theta).arrays(model)
+    theta = model.parameters.values() if theta is None else theta
+    return [a for part, t in zip(parts, model.part_thetas(theta), strict=True) for a in asimov(part, t).arrays(part)]
+
+
 def model_exposure(model: Model) -> float | None:
     """Days of data taking the model predicts for; None where the data release fixes the exposure
     (Daya Bay)."""

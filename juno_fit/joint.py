@@ -77,6 +77,11 @@ class JointOscillation:
 
 
 @dataclass(frozen=True)
+class JointNumerics:
+    dm2_max: float  # the largest |Δm²31| every part's grid resolves
+
+
+@dataclass(frozen=True)
 class JointConfig:
     """The configs of a joint fit, and which further parameter names the parts share."""
 
@@ -120,6 +125,19 @@ class JointConfig:
     @property
     def exposure_days(self) -> float:
         return float("nan")  # each part has its own
+
+    @property
+    def numerics(self) -> JointNumerics:
+        tops = [p.numerics.dm2_max for p in self.parts if hasattr(p, "numerics")]
+        return JointNumerics(min(tops) if tops else _LIMITS["dm2_31"][1])
+
+    def stat_only(self) -> JointConfig:
+        """Every part with its systematic uncertainties switched off."""
+        parts = tuple(
+            dataclasses.replace(p, fit=dataclasses.replace(p.fit, systematics=dict.fromkeys(p.fit.systematics, False)))
+            for p in self.parts
+        )
+        return dataclasses.replace(self, parts=parts)
 
     @property
     def oscillation(self) -> JointOscillation:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .config import Config
-from .datasets import asimov
+from .datasets import asimov_arrays
 from .fit import FitResult, fit
 from .likelihood import Likelihood, warm_model
 
@@ -58,7 +58,7 @@ def wrong_ordering_fit(
 def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -> tuple[FitResult, FitResult]:
     """(true-ordering fit, best wrong-ordering fit) of the Asimov data of ``config``."""
     model = warm_model(config)
-    lik = Likelihood(model, asimov(model).arrays(model))
+    lik = Likelihood(model, asimov_arrays(model))
     true_sign = float(np.sign(config.oscillation.dm2_31))
     top = config.numerics.dm2_max
     bound = {"dm2_31": (0.0, top)} if true_sign > 0 else {"dm2_31": (-top, 0.0)}
@@ -66,9 +66,10 @@ def ordering_fits(config: Config, *, starts: tuple[float, ...] = WRONG_STARTS) -
     return true_fit, wrong_ordering_fit(lik, true_fit, true_sign, starts=starts)
 
 
-def nmo_point(days: float, config: Config) -> dict:
+def nmo_point(days: float | None, config: Config) -> dict:
     """Δχ²_NMO of the Asimov data of ``config`` at ``days`` (one task of :func:`nmo_sensitivity`)."""
-    true_fit, wrong = ordering_fits(dataclasses.replace(config, exposure_days=days))
+    # days None: the config's own exposure (a joint config keeps each part's)
+    true_fit, wrong = ordering_fits(config if days is None else dataclasses.replace(config, exposure_days=days))
     dchi2 = wrong.fval - true_fit.fval
     return {
         "dchi2": float(dchi2),

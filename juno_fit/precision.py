@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 
 from .config import SYSTEMATICS, Config, load_config
-from .datasets import asimov
+from .datasets import asimov_arrays
 from .fit import fit
 from .likelihood import Likelihood, warm_model
 
@@ -19,10 +19,32 @@ from .likelihood import Likelihood, warm_model
 def precision_point(config: Config) -> dict[str, float]:
     """Relative 1σ errors of the free oscillation parameters from the Asimov fit of ``config``."""
     model = warm_model(config)
-    result = fit(Likelihood(model, asimov(model).arrays(model)), minos=[], seed=config.seed)
+    result = fit(Likelihood(model, asimov_arrays(model)), minos=[], seed=config.seed)
     if not result.valid:
         raise RuntimeError(f"{config.name}: the Asimov fit did not converge ({'; '.join(result.messages)})")
-    return {name: result.errors[name] / abs(result.values[name]) for name in config.fit.free}
+    names = getattr(model, "oscillation_names", None) or config.fit.free
+    return {name: result.errors[name] / abs(result.values[name]) for name in names}
+
+
+def joint_precision(config, progress: Callable[[int, int], None] | None = None, *, client=None) -> dict:
+    """The table of :func:`precision` for a joint config (juno_fit/joint.py) at its parts' own exposures,
+    labelled "own": stat+syst, and stat only (every part's systematics off)."""
+    tasks = [("rel", config), ("rel_stat", config.stat_only())]
+    if client is None:
+        rows = []
+        for k, (_, cfg) in enumerate(tasks):
+            rows.append(precision_point(cfg))
+            if progress:
+                progress(k + 1, len(tasks))
+    else:
+        from .parallel import dask_map
+
+        rows = dask_map(precision_point, [(cfg,) for _, cfg in tasks], client=client, progress=progress)
+    out: dict[str, dict[str, float]] = {}
+    for (label, _), row in zip(tasks, rows, strict=True):
+        for name, rel in row.items():
+            out.setdefault(name, {})[label] = rel
+    return {"own": out}
 
 
 def precision(

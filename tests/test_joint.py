@@ -161,3 +161,21 @@ def test_juno_and_dayabay_joint_links_dm2_32_through_dm2_21():
         dn[i] -= h
         fd = (lik(up) - lik(dn)) / (2 * h)
         assert grad[i] == pytest.approx(fd, rel=1e-5), name
+
+
+def test_cli_joint_nmo_and_precision_run_at_each_configs_own_exposure(capsys):
+    assert main(["nmo", "juno_nominal", "juno_2025_first_data", "--exposure", "6y"]) == 2
+    assert "own exposure" in capsys.readouterr().err
+    assert main(["nmo", "juno_nominal", "juno_2025_first_data", "--json"]) == 0
+    joint = json.loads(capsys.readouterr().out)["exposures"]["own"]["dchi2"]
+    assert main(["nmo", "juno_nominal", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)["exposures"]["6y"]["dchi2"]
+    # 59 more days of data at the same true point cannot lower the Asimov Δχ²_NMO, and add little
+    assert alone <= joint < alone + 0.5
+    assert main(["precision", "juno_nominal", "juno_2025_first_data", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)["exposures"]["own"]
+    assert main(["precision", "juno_nominal", "--exposure", "6y", "--json"]) == 0
+    single = json.loads(capsys.readouterr().out)["exposures"]["6y"]
+    for name in ("sin2_theta12", "dm2_21", "dm2_31"):
+        assert table[name]["rel"] <= single[name]["rel"] * (1 + 1e-3), name
+        assert table[name]["rel_stat"] <= table[name]["rel"], name

@@ -126,7 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_contour)
 
     p = sub.add_parser("nmo", help="mass-ordering sensitivity on Asimov data (both orderings fitted)")
-    p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
+    p.add_argument(
+        "configs",
+        nargs="+",
+        metavar="CONFIG",
+        help="config name or .toml path; several: a joint fit (oscillation shared)",
+    )
+    p.add_argument("--share", action="append", metavar="NAME", help="joint fit: a further parameter the configs share")
+    p.add_argument(
+        "--keep-constraints",
+        action="store_true",
+        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
+    )
     p.add_argument("--exposure", action="append", help='exposure(s), e.g. "1y" (default: the config\'s)')
     p.add_argument("--vacuum", action="store_true", help="also compute it with the matter effect switched off")
     p.add_argument("--plot", metavar="FILE", help="√Δχ² versus exposure (PNG or PDF)")
@@ -136,13 +147,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_nmo)
 
     p = sub.add_parser("precision", help="relative 1σ precision of the oscillation parameters per exposure")
-    p.add_argument("config", help="config name (e.g. juno_nominal) or path to a .toml file")
+    p.add_argument(
+        "configs",
+        nargs="+",
+        metavar="CONFIG",
+        help="config name or .toml path; several: a joint fit (oscillation shared)",
+    )
     p.add_argument(
         "--exposure",
         action="append",
-        required=True,
         metavar="EXPOSURE",
-        help='exposure ("100d", "6y", ...); repeat for several',
+        help='exposure ("100d", "6y", ...); repeat for several (required for one config; a joint fit keeps each '
+        "config's own)",
+    )
+    p.add_argument("--share", action="append", metavar="NAME", help="joint fit: a further parameter the configs share")
+    p.add_argument(
+        "--keep-constraints",
+        action="store_true",
+        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _add_parallel(p)

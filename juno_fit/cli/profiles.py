@@ -198,14 +198,20 @@ def cmd_nmo(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from ..config import DAYS_PER_YEAR, load_config, parse_exposure
+    from ..config import DAYS_PER_YEAR, parse_exposure
     from ..nmo import nmo_sensitivity
 
-    config = load_config(args.config)
-    if not hasattr(config, "detectors"):
+    joint = len(args.configs) > 1
+    if joint and (args.exposure or args.vacuum or args.plot):
+        raise JunoFitError("--exposure/--vacuum/--plot: a joint nmo test runs at each config's own exposure")
+    config = _load(args, args.configs)
+    if not joint and not hasattr(config, "detectors"):
         raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
-    labels = args.exposure or [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
-    days = [parse_exposure(label, "--exposure", "exposure") for label in labels]
+    if joint:
+        labels, days = ["own"], [None]
+    else:
+        labels = args.exposure or [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
+        days = [parse_exposure(label, "--exposure", "exposure") for label in labels]
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
 
     def run(cfg, client, label: str) -> dict:
@@ -261,15 +267,24 @@ def cmd_nmo(args: argparse.Namespace) -> int:
 
 
 def cmd_precision(args: argparse.Namespace) -> int:
-    from ..precision import precision
+    from ..precision import joint_precision, precision
 
+    joint = len(args.configs) > 1
+    if joint and args.exposure:
+        raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+    if not joint and not args.exposure:
+        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
+    config = _load(args, args.configs) if joint else None
     with _client(args) as client:
-        table = precision(args.config, args.exposure, progress=_progress("precision", "fits"), client=client)
+        if joint:
+            table = joint_precision(config, progress=_progress("precision", "fits"), client=client)
+        else:
+            table = precision(args.configs[0], args.exposure, progress=_progress("precision", "fits"), client=client)
     if args.json:
         _print_json({"exposures": table})
         return 0
     names = list(next(iter(table.values())))
-    print(f"relative 1σ precision, stat+syst (stat only), {args.config}")
+    print(f"relative 1σ precision, stat+syst (stat only), {config.name if joint else args.configs[0]}")
     print(f"  {'exposure':<10}" + "".join(f"{n:>24}" for n in names))
     for exposure, row in table.items():
         cells = "".join(f"{100 * row[n]['rel']:>13.3f}% ({100 * row[n]['rel_stat']:6.3f}%)" for n in names)
