@@ -209,6 +209,16 @@ def read_detector(dname: str, dt: Table, cfile: str) -> Detector:
         ut.finish()
     nl = nonlinearity(t.table("nonlinearity"), folder)
     edges = bin_edges(t.table("binning"))
+    response_t = t.table("response", {})
+    response_model = response_t.choice("model")
+    response_step = response_t.number("step")
+    if response_model == "matrix":
+        k = np.round(edges / response_step)
+        if np.any(np.abs(k * response_step - edges) > 1e-9):
+            response_t.fail(
+                "step", f"must divide every bin edge (the matrix response rebins onto them), got {response_step:g}"
+            )
+    response_t.finish()
     bkgs = []
     if t.has("backgrounds"):
         bt = t.table("backgrounds")
@@ -232,4 +242,6 @@ def read_detector(dname: str, dt: Table, cfile: str) -> Detector:
         efficiency_uncertainty=unc["efficiency"],
         energy_scale_uncertainty=unc["energy_scale"],
         resolution_uncertainty=(unc["resolution_a"], unc["resolution_b"], unc["resolution_c"]),
+        response_model=response_model,
+        response_step=response_step,
     )

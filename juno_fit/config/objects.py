@@ -122,6 +122,8 @@ class Detector:
     efficiency_uncertainty: float = 0.0  # relative
     energy_scale_uncertainty: float = 0.0  # relative
     resolution_uncertainty: tuple[float, float, float] = (0.0, 0.0, 0.0)  # absolute, on a, b, c
+    response_model: str = "analytic"  # or "matrix" (juno_fit/physics/response_matrices.py)
+    response_step: float = 0.01  # MeV, the matrix response's visible-energy bins
 
     @property
     def n_bins(self) -> int:

@@ -347,6 +347,8 @@ RULES: dict[str, Rule] = {
     "detector.resolution.b": _n("constant term", REQUIRED, 0.0, 1.0),
     "detector.resolution.c": _n("noise term", REQUIRED, 0.0, 1.0),
     "detector.resolution.source": _SRC,
+    "detector.response.model": _c("response: closed-form or matrices", ("analytic", "matrix"), "analytic"),
+    "detector.response.step": _n("visible-energy bin width of the matrix response", 0.01, 0.001, 0.1, unit="MeV"),
     "detector.nonlinearity.model": _c("LSNL from tabulated curves, or none (E_vis = E_dep)", ("curves", "none")),
     "detector.nonlinearity.table": _s("CSV with E_MeV, the nominal curve and the pull curves (values > 0, finite)"),
     "detector.nonlinearity.nominal": _s("column of the nominal curve", "nominal"),

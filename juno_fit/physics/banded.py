@@ -75,3 +75,19 @@ def rmatvec_kernel(row0, ptr, values, y):
             r += 1
         x[j] = acc
     return x
+
+
+def from_dense(matrix: np.ndarray) -> BandedMatrix:
+    """The column-banded form of a dense matrix: each column from its first to its last non-zero row."""
+    n_rows, n_cols = matrix.shape
+    nz = matrix != 0.0
+    any_nz = nz.any(axis=0)
+    first = np.where(any_nz, np.argmax(nz, axis=0), 0)
+    last = np.where(any_nz, n_rows - 1 - np.argmax(nz[::-1], axis=0), -1)
+    lengths = np.maximum(last - first + 1, 0)
+    ptr = np.zeros(n_cols + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(lengths)
+    values = np.empty(int(ptr[-1]))
+    for j in range(n_cols):
+        values[ptr[j] : ptr[j + 1]] = matrix[first[j] : first[j] + lengths[j], j]
+    return BandedMatrix(first.astype(np.int64), ptr, values, n_rows)

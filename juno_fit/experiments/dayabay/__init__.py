@@ -38,6 +38,9 @@ understanding, this is an independent implementation):
 from __future__ import annotations
 
 from ...config.dayabay_file import DYB_OSCILLATION, DYB_SYSTEMATICS, DayaBayConfig, parse_dayabay_config
+from ...physics.response_matrices import distortion_adjoint, distortion_matrix, rebin_matrix
+from ...physics.response_matrices import leakage_derivative as iav_derivative
+from ...physics.response_matrices import leakage_matrix as iav_matrix
 from .inputs import (
     GL_COS_NODES,
     GL_EDEP_NODES,
@@ -48,17 +51,12 @@ from .inputs import (
     Inputs,
     Mesh,
     build_inputs,
-    distortion_adjoint,
-    distortion_matrix,
-    iav_derivative,
-    iav_matrix,
     interp_exp,
     interp_linear_zero,
     linear_weights,
     make_exposure,
     make_mesh,
     period_detectors,
-    rebin_matrix,
     refine_lsnl,
     resolution_matrix,
 )

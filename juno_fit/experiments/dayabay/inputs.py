@@ -11,6 +11,7 @@ import numpy as np
 from ...constants import SECONDS_PER_DAY
 from ...dayabay_release import Release
 from ...physics.ibd import VogelBeacom
+from ...physics.response_matrices import gaussian_matrix
 
 # Numerical settings of the collaboration's model (dayabay-model 1.7.1, model_dayabay.py), kept so the
 # predictions compare to 1e-8; they are integration choices, not measured inputs.
@@ -170,14 +171,6 @@ def make_exposure(release: Release, nominal_mev_per_nu: float) -> Exposure:
 # --------------------------------------------------------------------------------------------------
 
 
-def iav_matrix(base: np.ndarray, scale: float) -> np.ndarray:
-    """Off-diagonal elements scaled, each non-empty column renormalised to 1."""
-    m = base * scale
-    np.fill_diagonal(m, np.diag(base))
-    sums = m.sum(axis=0)
-    return np.divide(m, sums, out=np.zeros_like(m), where=sums != 0)
-
-
 def refine_lsnl(release: Release) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(E grid, absolute nominal curve y₀ = f₀E, pull differences Δ_k = y_k − y₀) on the refined grid."""
     from scipy.interpolate import make_interp_spline
@@ -200,71 +193,12 @@ def refine_lsnl(release: Release) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return grid, curves["nominal"], np.array([curves[n] - curves["nominal"] for n in pulls])
 
 
-def distortion_matrix(edges: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """M[i, j]: fraction of source bin j (uniformly populated) whose image under the piecewise-linear,
-    increasing map x → y lies in target bin i; parts outside the curve's domain or range are lost.
-
-    With x(E) the inverse map (clamped to the domain), the part of source bin j = [a_j, b_j] landing
-    in target bin i is [max(a_j, x(e_i)), min(b_j, x(e_i+1))]."""
-    if np.any(np.diff(y) <= 0):
-        raise ValueError("the energy map must be increasing")
-    inv = np.interp(edges, y, x)  # clamped to [x[0], x[-1]] outside the range
-    a = np.clip(edges[:-1], x[0], x[-1])
-    b = np.clip(edges[1:], x[0], x[-1])
-    overlap = np.minimum(b[None, :], inv[1:, None]) - np.maximum(a[None, :], inv[:-1, None])
-    return np.maximum(overlap, 0.0) / np.diff(edges)[None, :]
-
-
-def distortion_adjoint(edges: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray):
-    """Derivative of Σ_n u_nᵀ M v_n, M = :func:`distortion_matrix` (edges, x, y), with respect to the
-    inverse-mapped edges e_k = x(E_k): returns (e, ∂/∂e, y'(e)). Target bin i gains what e_{i+1} moves
-    over and loses what e_i moves over, both in the source bin holding the edge (density 1/width);
-    edges mapped outside the curve's range are clamped and do not move."""
-    inv = np.interp(edges, y, x)
-    width = np.diff(edges)
-    n_t = len(width)
-    j = np.clip(np.searchsorted(edges, inv, side="right") - 1, 0, n_t - 1)
-    upper = np.zeros((u.shape[0], n_t + 1))  # u of the target bin whose upper edge is k
-    upper[:, 1:] = u
-    lower = np.zeros((u.shape[0], n_t + 1))  # u of the target bin whose lower edge is k
-    lower[:, :-1] = u
-    sens = np.sum((upper - lower) * v[:, j], axis=0) / width[j]
-    sens[(edges <= y[0]) | (edges >= y[-1])] = 0.0
-    q = np.clip(np.searchsorted(x, inv, side="right") - 1, 0, len(x) - 2)
-    slope = (y[q + 1] - y[q]) / (x[q + 1] - x[q])
-    return inv, sens, slope
-
-
-def iav_derivative(base: np.ndarray, scale: float) -> np.ndarray:
-    """∂ iav_matrix(base, scale) / ∂scale: with S_j = D_j + s O_j the column sums, (off − M O_j)/S_j."""
-    off = base.copy()
-    np.fill_diagonal(off, 0.0)
-    o = off.sum(axis=0)
-    m = iav_matrix(base, scale)
-    sums = np.diag(base) + scale * o
-    return np.divide(off - m * o[None, :], sums[None, :], out=np.zeros_like(m), where=sums[None, :] != 0)
-
-
 def resolution_matrix(edges: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
-    """R[j, i] = ΔE_j N(E_j; E_i, σ(E_i)) at bin centres, σ/E = √(a² + b²/E + c²/E²); no renormalisation."""
+    """R[j, i] = ΔE_j N(E_j; E_i, σ(E_i)) at bin centres, σ/E = √(a² + b²/E + c²/E²) (Daya Bay's
+    convention: a constant, b stochastic); no renormalisation."""
     centres = 0.5 * (edges[1:] + edges[:-1])
-    width = np.diff(edges)
     sigma = centres * np.sqrt(a * a + b * b / centres + c * c / (centres * centres))
-    z = (centres[:, None] - centres[None, :]) / sigma[None, :]
-    r = width[:, None] * np.exp(-0.5 * z * z) / (np.sqrt(2.0 * np.pi) * sigma[None, :])
-    r[r < RESOLUTION_CUTOFF] = 0.0
-    return r
-
-
-def rebin_matrix(fine: np.ndarray, final: np.ndarray) -> np.ndarray:
-    """0/1 matrix summing fine bins into final bins (fine bins outside the final range are dropped)."""
-    idx = np.searchsorted(np.round(fine, 9), np.round(final, 9))
-    if not np.allclose(fine[idx], final, atol=1e-9):
-        raise ValueError("the final bin edges are not fine-bin edges")
-    m = np.zeros((len(final) - 1, len(fine) - 1))
-    for k in range(len(final) - 1):
-        m[k, idx[k] : idx[k + 1]] = 1.0
-    return m
+    return gaussian_matrix(edges, sigma, RESOLUTION_CUTOFF)
 
 
 @dataclass

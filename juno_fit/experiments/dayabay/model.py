@@ -11,17 +11,15 @@ from ...config.dayabay_file import DYB_OSCILLATION, DYB_SYSTEMATICS, DayaBayConf
 from ...constants import SECONDS_PER_DAY
 from ...dayabay_release import Release
 from ...physics.oscillation import effective_s2t, pee_eff_kernel, pee_eff_numpy
+from ...physics.response_matrices import distortion_adjoint, distortion_matrix, rebin_matrix
+from ...physics.response_matrices import leakage_derivative as iav_derivative
+from ...physics.response_matrices import leakage_matrix as iav_matrix
 from ...stages import DetectorPrediction, StagedCache
 from .inputs import (
     _param,
     _value_sigma,
     build_inputs,
-    distortion_adjoint,
-    distortion_matrix,
-    iav_derivative,
-    iav_matrix,
     linear_weights,
-    rebin_matrix,
     refine_lsnl,
     resolution_matrix,
 )

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from ...config import ISOTOPES, Config, Detector
 from ...config.rules import MAX_FOLD_WORK, MAX_MATRIX_ENTRIES
@@ -38,6 +39,7 @@ from ...physics import grid as gridmod
 from ...physics import ibd as ibdmod
 from ...physics import oscillation as oscmod
 from ...physics import response as respmod
+from ...physics import response_matrices as rmat
 from ...physics.banded import BandedMatrix
 from ...stages import DetectorPrediction, StagedCache
 from .parameters import background_prefix, build_parameters, detector_prefix
@@ -164,6 +166,11 @@ class DetectorModel(StagedCache):
         self.energy_per_fission = np.asarray(spectra.energy_per_fission)
         self.f0, self.dpulls = respmod.nonlinearity_at(self.edep_edges, det.nonlinearity)
         self.reco_edges = np.ascontiguousarray(det.bin_edges)
+        if det.response_model == "matrix":
+            # the matrix response's visible-energy bins: 0 to 1 MeV past the last reconstructed edge
+            step = det.response_step
+            self.w_edges = step * np.arange(int(np.rint((self.reco_edges[-1] + 1.0) / step)) + 1)
+            self.w_rebin = sparse.csr_matrix(rmat.rebin_matrix(self.w_edges, self.reco_edges))
         self.exposure_days = config.exposure_days
         # Backgrounds with a fixed shape; "reactor" shapes go through the response (stage 4).
         self.bkg_shapes: dict[str, np.ndarray | None] = {}
@@ -368,12 +375,45 @@ class DetectorModel(StagedCache):
         def compute():
             _weights, _escale, a, b, c = self._detector_inputs(theta)
             v_edges = self.visible_edges(theta)
+            if self.det.response_model == "matrix":
+                dense = self.w_rebin @ self._matrix_factors(theta)[0] @ self._matrix_factors(theta)[1]
+                return banded.from_dense(dense) if self.backend == "numba" else dense
             if self.backend == "numba":
                 row0, ptr, values = respmod.response_matrix_kernel(v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
                 return BandedMatrix(row0, ptr, values, len(self.reco_edges) - 1)
             return respmod.response_matrix_numpy(v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
 
         return self._stage("response_matrix", theta, self.idx_det, compute)
+
+    def _matrix_factors(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(G, D, σ) of the matrix response R = Rebin · G(σ) · D: D maps the fine E_dep bins onto the
+        visible-energy bins through the energy map at the fine edges, G smears them (σ at the centres)."""
+
+        def compute():
+            _weights, _escale, a, b, c = self._detector_inputs(theta)
+            d = rmat.distortion_matrix(self.edep_edges, self.edep_edges, self.visible_edges(theta), self.w_edges)
+            centres = 0.5 * (self.w_edges[1:] + self.w_edges[:-1])
+            sigma = respmod.resolution_sigma(centres, a, b, c)
+            return rmat.gaussian_matrix(self.w_edges, sigma), d, sigma
+
+        return self._stage("matrix_factors", theta, self.idx_det, compute)
+
+    def _matrix_gradient(self, theta, alphas, spectra) -> tuple[float, np.ndarray, np.ndarray]:
+        """∂S/∂(escale, pulls, a, b, c) of the matrix response for adjoints α (n × reco) of R h_n."""
+        weights, escale, a, b, c = self._detector_inputs(theta)
+        g, d, sigma = self._matrix_factors(theta)
+        ab = np.asarray(self.w_rebin.T @ alphas.T).T  # ∂S/∂(G D h)
+        dh = spectra @ d.T  # D h
+        per_sigma = rmat.gaussian_sigma_adjoint(self.w_edges, sigma, g, ab.T @ dh)
+        e = 0.5 * (self.w_edges[1:] + self.w_edges[:-1])
+        g_abc = np.array([per_sigma @ (a * e / sigma), per_sigma @ (b * e * e / sigma), per_sigma @ (c / sigma)])
+        x = self.edep_edges
+        inv, sens, slope = rmat.distortion_adjoint(x, x, self.visible_edges(theta), ab @ g, spectra, self.w_edges)
+        weight = -sens / slope  # the edge x(T_k) moves by −(∂y/∂θ)(x)/y'(x)
+        f = self.f0 + (weights @ self.dpulls if len(weights) else 0.0)
+        g_escale = float(weight @ np.interp(inv, x, x * f))
+        g_pulls = np.array([escale * float(weight @ np.interp(inv, x, x * dp)) for dp in self.dpulls])
+        return g_escale, g_pulls, g_abc
 
     def response(self, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Fold a fine-bin spectrum into reconstructed bins at the detector parameters of θ."""
@@ -444,17 +484,20 @@ class DetectorModel(StagedCache):
             alphas, spectra = np.array([alpha_sig, alpha_world]), np.array([h, self.h_world])
         else:
             alphas, spectra = alpha_sig[None, :], h[None, :]
-        if self.backend == "numba":
-            d_c, d_s = respmod.response_adjoint_kernel(
-                v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA, alphas, spectra
-            )
+        if self.det.response_model == "matrix":
+            g_escale, g_pulls, g_abc = self._matrix_gradient(theta, alphas, spectra)
         else:
-            d_c, d_s = respmod.response_adjoint_numpy(
-                v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA, alphas, spectra
+            if self.backend == "numba":
+                d_c, d_s = respmod.response_adjoint_kernel(
+                    v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA, alphas, spectra
+                )
+            else:
+                d_c, d_s = respmod.response_adjoint_numpy(
+                    v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA, alphas, spectra
+                )
+            g_escale, g_pulls, g_abc = respmod.detector_parameter_gradient(
+                self.edep_edges, self.f0, self.dpulls, weights, escale, a, b, c, d_c, d_s
             )
-        g_escale, g_pulls, g_abc = respmod.detector_parameter_gradient(
-            self.edep_edges, self.f0, self.dpulls, weights, escale, a, b, c, d_c, d_s
-        )
         grad[self.i_escale] += g_escale
         grad[self.i_pulls] += g_pulls
         grad[self.i_res] += g_abc
