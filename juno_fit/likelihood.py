@@ -26,6 +26,7 @@ Each per-bin statistic is a Numba kernel with a NumPy twin.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 
 import numpy as np
@@ -241,6 +242,50 @@ def statistic_value(statistic: str, n: np.ndarray, mu: np.ndarray, var: np.ndarr
 # --------------------------------------------------------------------------------------------------
 
 
+def chi2_variance(n: np.ndarray, mu: np.ndarray, kind: int) -> tuple[np.ndarray, np.ndarray]:
+    """The statistical variance of each bin in a χ² statistic and its derivative in μ: CNP (kind 1)
+    3/(1/n + 2/μ), μ/2 for n = 0 (so that the bin adds 2μ); Pearson (2) μ; Neyman (3) max(n, 1)."""
+    if kind == 1:
+        pos = n > 0
+        inv = np.where(pos, 1.0 / np.where(pos, n, 1.0), 0.0) + 2.0 / mu
+        v = np.where(pos, 3.0 / inv, 0.5 * mu)
+        dv = np.where(pos, 6.0 / (mu * mu * inv * inv), 0.5)
+        return v, dv
+    if kind == 2:
+        return mu.copy(), np.ones_like(mu)
+    return np.maximum(n, 1.0), np.zeros_like(mu)
+
+
+def nuisance_covariance(model: Model) -> np.ndarray:
+    """V = Σ_k J_k J_kᵀ over the nuisances a covariance treatment holds fixed (priors kept, fixed): J_k =
+    (μ(θ₀ + δ_k) − μ(θ₀ − δ_k))/2 with δ_k one prior σ, and for a correlated block each eigenvector of its
+    covariance scaled by √λ; μ the expected counts of every detector, concatenated (so detectors that
+    share a nuisance are correlated)."""
+    params = model.parameters
+    theta0 = params.values()
+    directions: list[np.ndarray] = []
+    for p in params:
+        if p.fixed and p.error is not None and not params.in_block(p.name):
+            d = np.zeros(len(theta0))
+            d[params.index(p.name)] = p.error
+            directions.append(d)
+    for b in params.blocks:
+        if not all(params[n].fixed for n in b.names):
+            continue
+        lam, vec = np.linalg.eigh(b.covariance)
+        for m in range(len(lam)):
+            d = np.zeros(len(theta0))
+            d[[params.index(n) for n in b.names]] = np.sqrt(max(lam[m], 0.0)) * vec[:, m]
+            directions.append(d)
+    n_bins = sum(len(e) for e in model.expected(theta0))
+    jac = np.zeros((n_bins, len(directions)))
+    for k, d in enumerate(directions):
+        up = np.concatenate(model.expected(theta0 + d))
+        down = np.concatenate(model.expected(theta0 - d))
+        jac[:, k] = 0.5 * (up - down)
+    return jac @ jac.T
+
+
 class Likelihood:
     """−2 ln L (Poisson) or χ² of data given θ, including pull terms; call it with the full θ.
 
@@ -291,6 +336,10 @@ class Likelihood:
         self.block_inverse = np.array([np.linalg.inv(b.covariance) for b in params.blocks], dtype=float).reshape(
             len(params.blocks), m, m
         )
+        # the covariance treatment (``[fit] treatment``): nuisances fixed, their priors a matrix in the χ²
+        self.covariance = nuisance_covariance(model) if model.config.fit.treatment == "covariance" else None
+        if self.covariance is not None and self.kind == 0:
+            raise ValueError("the covariance treatment needs a χ² statistic (cnp, pearson or neyman)")
         on = model.config.fit.systematics
         spectra = model.config.flux.spectra
         self._det: list[dict] = []
@@ -373,7 +422,29 @@ class Likelihood:
             False,
         )
 
+    def _covariance_chi2(self, theta: np.ndarray, expectations: list) -> tuple[float, list, list]:
+        """rᵀ C⁻¹ r over all bins, C = diag(stat + bin-to-bin variances) + V, and per detector
+        (∂χ²/∂μ, ∂χ²/∂var) for the gradient."""
+        from scipy.linalg import cho_factor, cho_solve
+
+        mu = np.concatenate([e[0] for e in expectations])
+        var = np.concatenate([e[1] for e in expectations])
+        n = np.concatenate(self.data)
+        v, dv = chi2_variance(n, mu, self.kind)
+        cov = self.covariance + np.diag(v + var)
+        r = n - mu
+        x = cho_solve(cho_factor(cov), r)
+        f_mu, f_v = -2.0 * x - x * x * dv, -x * x
+        bounds = np.cumsum([0] + [len(d) for d in self.data])
+        split = [(f_mu[a:b], f_v[a:b]) for a, b in itertools.pairwise(bounds)]
+        return float(r @ x), [f for f, _ in split], [g for _, g in split]
+
     def data_terms(self, theta: np.ndarray) -> float:
+        if self.covariance is not None:
+            expectations = [self._expectation(k, theta) for k in range(len(self.data))]
+            if not all(np.all(e[0] > 0) and np.all(np.isfinite(e[0])) for e in expectations):
+                return np.inf
+            return self._covariance_chi2(theta, expectations)[0]
         total = 0.0
         for k in range(len(self.data)):
             mu, var = self._expectation(k, theta)[:2]
@@ -404,13 +475,20 @@ class Likelihood:
             grad,
             True,
         )
+        expectations = [self._expectation(k, theta) for k in range(len(self.data))]
+        if not all(np.all(e[0] > 0) and np.all(np.isfinite(e[0])) for e in expectations):
+            return np.inf, np.full(len(theta), np.nan)
+        if self.covariance is not None:
+            value, f_mus, f_vs = self._covariance_chi2(theta, expectations)
+            total += value
         for k, det in enumerate(self.model.detectors):
             info = self._det[k]
-            mu, var, scale, mu_ibd, rates, world = self._expectation(k, theta)
-            if not np.all(mu > 0) or not np.all(np.isfinite(mu)):
-                return np.inf, np.full(len(theta), np.nan)
-            value, f_mu, f_v = statistic_grad_kernel(self.data[k], mu, var, self.kind)
-            total += value
+            mu, var, scale, mu_ibd, rates, world = expectations[k]
+            if self.covariance is not None:
+                f_mu, f_v = f_mus[k], f_vs[k]
+            else:
+                value, f_mu, f_v = statistic_grad_kernel(self.data[k], mu, var, self.kind)
+                total += value
             a_ibd = f_mu + 2.0 * f_v * info["ref2"] * mu_ibd
             grad[det.i_eff] += float(np.dot(a_ibd, mu_ibd)) / theta[det.i_eff] if theta[det.i_eff] != 0 else 0.0
             if len(rates):

@@ -93,10 +93,13 @@ def read_fit(t: Table, st: Table) -> Fit:
     minos = t.get("minos", bool)
     retries = t.integer("retries")
     constraints = _constraints(t.table("constraints")) if t.has("constraints") else {}
+    treatment = t.choice("treatment")
+    if treatment == "covariance" and statistic == "poisson":
+        t.fail("treatment", 'a covariance matrix needs a χ² statistic: set statistic = "cnp", "pearson" or "neyman"')
     t.finish()
     systematics = {name: st.get(name, bool, True) for name in SYSTEMATICS}
     st.finish()
-    return Fit(statistic, tuple(free), systematics, minos, retries, constraints)
+    return Fit(statistic, tuple(free), systematics, minos, retries, constraints, treatment)
 
 
 def _shape_correction(ft: Table, folder: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -253,6 +253,7 @@ class Fit:
     minos: bool = True
     retries: int = 3
     constraints: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, σ)
+    treatment: str = "pulls"  # systematics with priors: "pulls" (fitted) or "covariance" (a matrix in the χ²)
 
 
 @dataclass(frozen=True)

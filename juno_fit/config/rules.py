@@ -267,6 +267,9 @@ RULES: dict[str, Rule] = {
     ),
     "config.fit.parameters": Rule("array", "free oscillation parameters (the others are fixed at their true values)"),
     "config.fit.minos": _b("MINOS intervals of the free oscillation parameters"),
+    "config.fit.treatment": _c(
+        "nuisances with priors: fitted (pulls) or a covariance matrix", ("pulls", "covariance"), "pulls"
+    ),
     "config.fit.retries": Rule("integer", "MIGRAD restarts when a minimum is not valid", 3, 0, 50),
     "config.fit.constraints": Rule(
         "table",

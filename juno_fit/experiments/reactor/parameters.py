@@ -29,9 +29,13 @@ def build_parameters(config: Config) -> ParameterSet:
     on = config.fit.systematics
     free = set(config.fit.free)
 
+    # the covariance treatment keeps the nuisances at their nominal values (fixed) and the likelihood
+    # turns their priors into a covariance matrix of the expected counts
+    held = {"fixed": True} if config.fit.treatment == "covariance" else {}
+
     def prior(switch: str, sigma: float) -> dict:
         """Gaussian prior of width sigma when the systematic is on and has a size, else fixed."""
-        return {"error": sigma} if on[switch] and sigma > 0 else {"fixed": True}
+        return {"error": sigma, **held} if on[switch] and sigma > 0 else {"fixed": True}
 
     dm2_max = config.numerics.dm2_max  # the E_ν grid resolves oscillations up to it (config/checks.py)
     descriptions = {
@@ -134,7 +138,7 @@ def build_parameters(config: Config) -> ParameterSet:
                         name,
                         0.0,
                         limits=(-1.0, None),
-                        fixed=not use,
+                        fixed=not use or bool(held),
                         description=f"{core.label} {iso} fission fraction, relative shift",
                     )
                 )
