@@ -18,7 +18,7 @@ import pytest
 from cli_contract import time_limit
 
 from juno_fit._numba import compile_lock
-from juno_fit.config import rules
+from juno_fit.config import reference_doc, rules
 from juno_fit.errors import DataError, JunoFitError
 from juno_fit.files import atomic_output, check_output, clean_stale_temporaries, read_regular
 
@@ -334,7 +334,7 @@ def test_thread_count_follows_the_users_choice():
 
 def test_docs_configuration_is_generated_from_the_rules():
     docs = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    assert docs == rules.reference_markdown(), (
+    assert docs == reference_doc.reference_markdown(), (
         "docs/configuration.md is out of date; regenerate with `python -m juno_fit.config > docs/configuration.md`"
     )
 

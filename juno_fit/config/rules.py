@@ -17,79 +17,29 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .limits import (  # noqa: F401 - re-exported: the limits that are not about one key
+    EARTH_DIAMETER_KM,
+    MAX_COUNTS,
+    MAX_ENU_NODES,
+    MAX_EXPOSURE_DAYS,
+    MAX_FINE_BINS,
+    MAX_FOLD_WORK,
+    MAX_MATRIX_ENTRIES,
+    MAX_NAME_LENGTH,
+    MAX_NESTING,
+    MAX_RECO_BINS,
+    MAX_TABLE_BYTES,
+    MAX_TEXT_LENGTH,
+    MAX_TOML_BYTES,
+    MIN_EXPOSURE_DAYS,
+    identifier_problem,
+    text_problem,
+)
+
 REQUIRED = object()  # a Rule default: the key must be given
-
-# --------------------------------------------------------------------------------------------------
-# Limits that are not about one key
-# --------------------------------------------------------------------------------------------------
-
-MAX_TOML_BYTES = 1 << 20  # 1 MiB; the shipped inputs are 1-10 kB
-MAX_TABLE_BYTES = 16 << 20  # 16 MiB for a CSV table named by an input file (the largest shipped: 26 kB)
-MAX_NESTING = 16  # tables/arrays inside each other; the deepest shipped key is 6 levels down
-MAX_NAME_LENGTH = 64
-MAX_TEXT_LENGTH = 4000
-
-# Grid and matrix sizes a config may imply (per detector). The nominal JUNO model has about 1,300
-# fine deposited-energy bins, 1,700 E_ν nodes (two baseline groups) and 1e5 response-matrix
-# entries; the accuracy study's reference (0.5 keV bins, 4× finer panels) needs about 10× that. The
-# budgets leave another factor of 10-20 and keep a model build under a minute and its matrices
-# under 1 GiB.
-MAX_RECO_BINS = 10_000
-MAX_FINE_BINS = 300_000
-MAX_ENU_NODES = 300_000
-MAX_MATRIX_ENTRIES = 60_000_000  # entries of a banded fold or response matrix (8 bytes each)
-# Element operations of a fold-matrix integration (E_ν integration points × the most fine bins one
-# point reaches): 3e5 for the nominal model (0.15 s), 2.5e7 for a grid as fine as the accuracy
-# study's reference (10 s); the budget is four times that (about 40 s on one core).
-MAX_FOLD_WORK = 100_000_000
-
-# Largest expected or observed count the statistics accept, per detector and exposure: a
-# Poisson deviance or χ² built from counts N loses about N × 2.2e-16 to rounding, which must stay
-# far below the 1e-3 that per-mille parameter precision needs.
-MAX_COUNTS = 1e12
-
-# Exposure limits in days: shorter than an hour a JUNO-size detector sees about two reactor events
-# (no spectrum); beyond 1,000 years no detector or reactor model holds.
-MIN_EXPOSURE_DAYS = 1.0 / 24.0
-MAX_EXPOSURE_DAYS = 1000 * 365.25
-
-EARTH_DIAMETER_KM = 12_742.0  # the longest straight baseline between two points on Earth (mean radius 6,371 km)
-
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+\-]*")
-# Unicode bidirectional controls (can reorder what a terminal shows) are refused in any text.
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
-
-
-def identifier_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a detector, core, background or experiment (None when it can).
-
-    Names become parts of parameter names (``flux.core.TS1``, ``bkg.geo.rate``) and file names, so
-    they are letters, digits, ``_``, ``+`` and ``-`` only, starting with a letter or digit.
-    """
-    if not name:
-        return "is empty"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"is {len(name)} characters long (at most {MAX_NAME_LENGTH})"
-    if not _IDENTIFIER.fullmatch(name):
-        return "may hold only letters, digits, '_', '+' and '-', starting with a letter or digit"
-    return None
-
-
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a label, description or source (None when it can): printable
-    characters only (no control or bidirectional-override characters), at most MAX_TEXT_LENGTH."""
-    if len(text) > MAX_TEXT_LENGTH:
-        return f"is {len(text)} characters long (at most {MAX_TEXT_LENGTH})"
-    for ch in text:
-        if ch in _BIDI or (unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\t"):
-            return f"holds the control character U+{ord(ch):04X} (only printable text is accepted)"
-    return None
-
 
 # --------------------------------------------------------------------------------------------------
 # Rules per key
@@ -490,111 +440,3 @@ def rule(path: str) -> Rule | None:
         if probe in RULES:
             return RULES[probe]
     return None
-
-
-# --------------------------------------------------------------------------------------------------
-# The configuration reference
-# --------------------------------------------------------------------------------------------------
-
-_FILES = {
-    "config": "Config files (`configs/*.toml`)",
-    "detector": "Detector files (`detector/*.toml`)",
-    "site": "Reactor-site files (`spectra/*_site.toml`)",
-    "spectra": "Isotope-spectra files (`spectra/huber_mueller.toml`)",
-}
-
-
-def _default_text(r: Rule) -> str:
-    if r.required:
-        return "required"
-    if isinstance(r.default, str):
-        return r.default if r.default.startswith("the ") else f'"{r.default}"'
-    if isinstance(r.default, bool):
-        return "true" if r.default else "false"
-    if r.default is None:
-        return "—"
-    if isinstance(r.default, dict | list):
-        return "empty"
-    return f"{r.default:g}"
-
-
-def _accepted_text(r: Rule) -> str:
-    if r.kind in ("number", "integer"):
-        return r.interval() + (f" {r.unit}" if r.unit else "")
-    if r.kind == "duration":
-        return f"{r.lo * 24:g} h to {r.hi / 365.25:g} y"
-    if r.kind == "choice":
-        return ", ".join(f'"{c}"' for c in r.choices)
-    if r.kind == "name":
-        return f"letters, digits, _ + - (≤ {MAX_NAME_LENGTH})"
-    if r.kind == "text":
-        return f"printable text (≤ {MAX_TEXT_LENGTH})"
-    return r.kind
-
-
-def _limit_rows() -> list[str]:
-    rows = [
-        (
-            "input TOML file",
-            f"≤ {MAX_TOML_BYTES >> 10} KiB, nesting ≤ {MAX_NESTING}, a regular file",
-            "shipped inputs are 1–10 kB, 6 levels deep; pipes, devices and folders are not read",
-        ),
-        (
-            "CSV table named by an input",
-            f"≤ {MAX_TABLE_BYTES >> 20} MiB, a regular file, finite numbers",
-            "the largest shipped table is 26 kB",
-        ),
-        ("reconstructed bins per detector", f"≤ {MAX_RECO_BINS:,}", "the response matrix and the data stay small"),
-        ("fine deposited-energy bins per detector", f"≤ {MAX_FINE_BINS:,}", "10× the accuracy study's reference"),
-        (
-            "E_ν nodes per baseline group",
-            f"≤ {MAX_ENU_NODES:,}",
-            "set by dm2_max, the baseline, panel_phase, panel_max and panel_nodes",
-        ),
-        ("entries of a fold or response matrix", f"≤ {MAX_MATRIX_ENTRIES:,}", "under 0.5 GiB each"),
-        ("steps of a fold-matrix integration", f"≤ {MAX_FOLD_WORK:,}", "a build under a minute"),
-        (
-            "expected or observed counts per detector",
-            f"≤ {MAX_COUNTS:g}",
-            "rounding of the statistic (N × 2.2e-16) stays ≪ 1e-3",
-        ),
-        (
-            "\\|dm2_31\\|, dm2_21, Δm² constraints and fit limits",
-            "≤ [numerics] dm2_max",
-            "the E_ν grid resolves oscillations up to dm2_max",
-        ),
-    ]
-    return [f"| {a} | {b} | {c} |" for a, b, c in rows]
-
-
-def reference_markdown() -> str:
-    """The configuration reference (docs/configuration.md), generated from :data:`RULES`."""
-    lines = [
-        "# Configuration reference",
-        "",
-        "Generated from `juno_fit/config/rules.py` by `python -m juno_fit.config`; do not edit by hand.",
-        "Every key is checked when a config is read: a value outside its accepted range, of the wrong",
-        "type, non-finite, or an unknown key is refused with one line naming the file, the key and the",
-        "accepted values (exit code 2). `*` stands for a name you choose (detector, core, background) or",
-        "an isotope (U235, U238, Pu239, Pu241).",
-        "",
-        "## Limits of the whole model",
-        "",
-        "| limit | value | why |",
-        "|---|---|---|",
-        *_limit_rows(),
-        "| reactor cores | at least one core per detector with power_gw > 0 | no reactor signal, nothing to fit |",
-        "| names of detectors, cores, backgrounds | letters, digits, _ + - | they become parameter names |",
-        "",
-    ]
-    for prefix, title in _FILES.items():
-        lines += [f"## {title}", "", "| key | meaning | type | default | accepted | why |", "|---|---|---|---|---|---|"]
-        for path, r in RULES.items():
-            if not path.startswith(prefix + "."):
-                continue
-            key = path[len(prefix) + 1 :]
-            kind = {"number": "number", "integer": "integer", "duration": "duration"}.get(r.kind, r.kind)
-            why, doc = r.why.replace("|", "\\|"), r.doc.replace("|", "\\|")
-            lines.append(f"| `{key}` | {doc} | {kind} | {_default_text(r)} | {_accepted_text(r)} | {why} |")
-        lines.append("")
-    return "\n".join(lines)
