@@ -292,6 +292,15 @@ def pee_adjoint_numpy(enu, baselines, weights, eff):
 
 
 @kernel
+def _amplitudes(s12, s13):
+    """(cos²θ12, cos²θ13, sin²2θ13 cos²θ12, sin²2θ13 sin²θ12, cos⁴θ13 sin²2θ12): the amplitudes of the
+    sin²Δ31, sin²Δ32 and sin²Δ21 terms of P_ee."""
+    c12 = 1.0 - s12
+    c13 = 1.0 - s13
+    return c12, c13, 4.0 * s13 * c13 * c12, 4.0 * s13 * c13 * s12, c13 * c13 * 4.0 * s12 * c12
+
+
+@kernel
 def pee_adjoint_kernel(enu, baselines, weights, eff):
     """Numba twin of :func:`pee_adjoint_numpy`."""
     n_l = baselines.shape[0]
@@ -300,11 +309,7 @@ def pee_adjoint_kernel(enu, baselines, weights, eff):
     for i in range(n_e):
         s12 = eff[0, i]
         s13 = eff[1, i]
-        c12 = 1.0 - s12
-        c13 = 1.0 - s13
-        a31 = 4.0 * s13 * c13 * c12
-        a32 = 4.0 * s13 * c13 * s12
-        a21 = c13 * c13 * 4.0 * s12 * c12
+        c12, c13, a31, a32, a21 = _amplitudes(s12, s13)
         b31_12 = -4.0 * s13 * c13
         b32_12 = 4.0 * s13 * c13
         b21_12 = 4.0 * c13 * c13 * (1.0 - 2.0 * s12)
@@ -496,11 +501,7 @@ def pee_eff_kernel(enu, baselines, eff, jac, factor, want_derivatives):
     for i in range(n):
         s12 = eff[0, i]
         s13 = eff[1, i]
-        c12 = 1.0 - s12
-        c13 = 1.0 - s13
-        a31 = 4.0 * s13 * c13 * c12
-        a32 = 4.0 * s13 * c13 * s12
-        a21 = c13 * c13 * 4.0 * s12 * c12
+        c12, c13, a31, a32, a21 = _amplitudes(s12, s13)
         for d in range(n_d):
             for r in range(n_r):
                 ph = baselines[d, r] * 1e-3 * factor / (4.0 * enu[i])
