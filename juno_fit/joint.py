@@ -174,13 +174,7 @@ class JointModel:
         # which shared oscillation parameters each part reads, in its own names
         first = [build_model(p, backend=backend) for p in config.parts]
         reads = [[n for n in m.parameters.names if n in CONVERSIONS] for m in first]
-        shared_free = {
-            s
-            for m, names in zip(first, reads, strict=True)
-            for n in names
-            if not m.parameters[n].fixed
-            for s in CONVERSIONS[n][0]
-        }
+        shared_free = _freed(first, reads)
         # a part may switch off its own treatment of parameters that the joint fit now measures
         parts_cfg = []
         for cfg, names in zip(config.parts, reads, strict=True):
@@ -217,19 +211,13 @@ class JointModel:
                 for s in CONVERSIONS[n][0]:
                     if not p.fixed and p.error is None:
                         measured.setdefault(s, []).append(m.config.name)
+        read = {s for names in reads for n in names for s in CONVERSIONS[n][0]}
+        freed = _freed(self.parts, reads)
         for s in OSCILLATION:
-            src = next((m.parameters[s] for m in self.parts if s in m.parameters), None)
-            users = [
-                m for m, names in zip(self.parts, reads, strict=True) if any(s in CONVERSIONS[n][0] for n in names)
-            ]
-            if not users:
+            if s not in read:
                 continue
-            free = any(
-                not m.parameters[n].fixed
-                for m, names in zip(self.parts, reads, strict=True)
-                for n in names
-                if s in CONVERSIONS[n][0]
-            )
+            src = next((m.parameters[s] for m in self.parts if s in m.parameters), None)
+            free = s in freed
             if src is None:
                 value = _standard_value(s, self.parts[0], reads[0])
                 src = Parameter(s, value, limits=_signed_limits(s, value))
@@ -338,6 +326,17 @@ class JointModel:
             out.append(list(arrays[k : k + n]))
             k += n
         return out
+
+
+def _freed(models, reads) -> set[str]:
+    """The shared (standard) parameters that some part fits: read by a parameter free in that part."""
+    return {
+        s
+        for m, names in zip(models, reads, strict=True)
+        for n in names
+        if not m.parameters[n].fixed
+        for s in CONVERSIONS[n][0]
+    }
 
 
 def _standard_value(name: str, model, names: list[str]) -> float:

@@ -439,12 +439,17 @@ class Likelihood:
         split = [(f_mu[a:b], f_v[a:b]) for a, b in itertools.pairwise(bounds)]
         return float(r @ x), [f for f, _ in split], [g for _, g in split]
 
+    def _expectations(self, theta: np.ndarray) -> list | None:
+        """:meth:`_expectation` of every detector; None where an expectation is not finite and positive."""
+        expectations = [self._expectation(k, theta) for k in range(len(self.data))]
+        if not all(np.all(e[0] > 0) and np.all(np.isfinite(e[0])) for e in expectations):
+            return None
+        return expectations
+
     def data_terms(self, theta: np.ndarray) -> float:
         if self.covariance is not None:
-            expectations = [self._expectation(k, theta) for k in range(len(self.data))]
-            if not all(np.all(e[0] > 0) and np.all(np.isfinite(e[0])) for e in expectations):
-                return np.inf
-            return self._covariance_chi2(theta, expectations)[0]
+            expectations = self._expectations(theta)
+            return np.inf if expectations is None else self._covariance_chi2(theta, expectations)[0]
         total = 0.0
         for k in range(len(self.data)):
             mu, var = self._expectation(k, theta)[:2]
@@ -475,8 +480,8 @@ class Likelihood:
             grad,
             True,
         )
-        expectations = [self._expectation(k, theta) for k in range(len(self.data))]
-        if not all(np.all(e[0] > 0) and np.all(np.isfinite(e[0])) for e in expectations):
+        expectations = self._expectations(theta)
+        if expectations is None:
             return np.inf, np.full(len(theta), np.nan)
         if self.covariance is not None:
             value, f_mus, f_vs = self._covariance_chi2(theta, expectations)

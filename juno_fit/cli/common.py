@@ -148,16 +148,21 @@ def _add_configs(p: argparse.ArgumentParser, *, what: str = "a joint fit") -> No
         help=f"config name (e.g. juno_nominal) or path to a .toml file; several: {what} (oscillation shared)",
     )
     p.add_argument("--exposure", help='replace the config\'s exposure ("100d", "6y", or days)')
+    _add_joint_options(p)
+
+
+def _add_joint_options(p: argparse.ArgumentParser, when: str = "joint fit:") -> None:
+    """``--share`` and ``--keep-constraints`` of a joint fit (juno_fit/joint.py)."""
     p.add_argument(
         "--share",
         action="append",
         metavar="NAME",
-        help="joint fit: a further parameter name the configs share (default: each experiment its own)",
+        help=f"{when} a further parameter name the configs share (default: each experiment its own)",
     )
     p.add_argument(
         "--keep-constraints",
         action="store_true",
-        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
+        help=f"{when} keep a config's external constraint on an oscillation parameter another config measures",
     )
 
 

@@ -8,6 +8,7 @@ from .. import __version__
 from .common import (
     _add_config,
     _add_configs,
+    _add_joint_options,
     _add_parallel,
 )
 from .ensembles import cmd_bench, cmd_merge, cmd_summary, cmd_toys
@@ -107,14 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--joint", action="store_true", help="fit the configs jointly (oscillation shared) instead of overlaying them"
     )
-    p.add_argument(
-        "--share", action="append", metavar="NAME", help="with --joint: a further parameter the configs share"
-    )
-    p.add_argument(
-        "--keep-constraints",
-        action="store_true",
-        help="with --joint: keep a config's external constraint on an oscillation parameter another config measures",
-    )
+    _add_joint_options(p, "with --joint:")
     p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
     p.add_argument("--mncontour", action="store_true", help="also compute iminuit's MnContour and compare")
     p.add_argument("--plot", metavar="FILE", help="contour plot (PNG or PDF)")
@@ -132,12 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CONFIG",
         help="config name or .toml path; several: a joint fit (oscillation shared)",
     )
-    p.add_argument("--share", action="append", metavar="NAME", help="joint fit: a further parameter the configs share")
-    p.add_argument(
-        "--keep-constraints",
-        action="store_true",
-        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
-    )
+    _add_joint_options(p)
     p.add_argument("--exposure", action="append", help='exposure(s), e.g. "1y" (default: the config\'s)')
     p.add_argument("--vacuum", action="store_true", help="also compute it with the matter effect switched off")
     p.add_argument("--plot", metavar="FILE", help="√Δχ² versus exposure (PNG or PDF)")
@@ -160,12 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='exposure ("100d", "6y", ...); repeat for several (required for one config; a joint fit keeps each '
         "config's own)",
     )
-    p.add_argument("--share", action="append", metavar="NAME", help="joint fit: a further parameter the configs share")
-    p.add_argument(
-        "--keep-constraints",
-        action="store_true",
-        help="joint fit: keep a config's external constraint on an oscillation parameter another config measures",
-    )
+    _add_joint_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _add_parallel(p)
     p.set_defaults(func=cmd_precision)

@@ -376,7 +376,8 @@ class DetectorModel(StagedCache):
             _weights, _escale, a, b, c = self._detector_inputs(theta)
             v_edges = self.visible_edges(theta)
             if self.det.response_model == "matrix":
-                dense = self.w_rebin @ self._matrix_factors(theta)[0] @ self._matrix_factors(theta)[1]
+                g, d, _sigma = self._matrix_factors(theta)
+                dense = self.w_rebin @ g @ d
                 return banded.from_dense(dense) if self.backend == "numba" else dense
             if self.backend == "numba":
                 row0, ptr, values = respmod.response_matrix_kernel(v_edges, a, b, c, self.reco_edges, RESPONSE_NSIGMA)
