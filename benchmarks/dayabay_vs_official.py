@@ -79,7 +79,7 @@ def ours(repeats: int) -> dict:
 def _ours(repeats: int) -> dict:
     from juno_fit.config import load_config
     from juno_fit.experiments.dayabay import DYB_SYSTEMATICS, DayaBayModel, covariance_cached
-    from juno_fit.fit import fit
+    from juno_fit.fitting import fit
     from juno_fit.likelihood import Likelihood
 
     config = load_config("dayabay_nGd")

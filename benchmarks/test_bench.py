@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from juno_fit.bench import _start, kernel_benchmarks
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 
 COUNTER = itertools.count()
 

@@ -23,4 +23,48 @@ _USER_CHOICE.update(_USER_THREADS)
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# The public API (juno_fit/api.py, juno_fit/results.py), imported when first used so that
+# ``import juno_fit`` stays light: name → module that defines it.
+_PUBLIC = {
+    "load_config": "api",
+    "build_model": "api",
+    "asimov": "api",
+    "pseudo_experiment": "api",
+    "read_data": "api",
+    "Likelihood": "api",
+    "fit": "api",
+    "scan": "api",
+    "contour": "api",
+    "nmo": "api",
+    "precision": "api",
+    "toys": "api",
+    "FitResult": "results",
+    "ScanResult": "results",
+    "ContourResult": "results",
+    "NmoResult": "results",
+    "PrecisionResult": "results",
+    "ToysResult": "results",
+    "Dataset": "datasets",
+    "JointConfig": "joint",
+    "JunoFitError": "errors",
+    "ConfigError": "errors",
+    "DataError": "errors",
+}
+
+__all__ = ["__version__", *_PUBLIC, "plots"]
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name == "plots":
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'juno_fit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -171,7 +171,7 @@ def run(*, progress: Callable[[str], None] = lambda s: None, starts: bool = True
     """All benchmarks; returns the ``juno-fit bench --json`` document."""
     from .config import load_config
     from .datasets import asimov
-    from .fit import fit
+    from .fitting import fit
     from .likelihood import Likelihood, warm_model
     from .model import Model
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,9 +128,9 @@ def fit_toy(model, toy: int, spec: EnsembleSpec) -> dict[str, Any]:
     """Generate pseudo-experiment ``toy`` and fit it (from the truth; with ``spec.nmo`` also under
     the other ordering). Deterministic in (config, toy)."""
     from .datasets import pseudo_experiment
-    from .fit import fit
+    from .fitting import fit
     from .likelihood import Likelihood
-    from .nmo import wrong_ordering_fit
+    from .ordering import wrong_ordering_fit
 
     params = model.parameters
     data = pseudo_experiment(model, toy, throw_nuisances=spec.throw_nuisances)
@@ -326,11 +326,13 @@ def run_ensemble(
     force: bool = False,
     flush_seconds: float = 5.0,
     chunk: int | None = None,
-    show_progress: bool = True,
+    show_progress: bool | Callable[..., Any] = True,
     client=None,
 ) -> dict[str, Any]:
     """Fit toys ``first … first+n−1`` of ``config`` (already in its true ordering, see
-    :func:`ensemble_config`) into ``output``, resuming what is there. Returns counts and timings."""
+    :func:`ensemble_config`) into ``output``, resuming what is there. Returns counts and timings.
+    ``show_progress``: a progress line on stderr (True), none (False), or a class called like
+    :class:`~juno_fit.progress.Progress` (``cls(total, label, initial=done)``) for another display."""
     from .progress import Progress
 
     if n < 1:
@@ -385,7 +387,8 @@ def run_ensemble(
                 client = stack.enter_context(dask_client(workers, scheduler))
             k = n_workers(client)
             if show_progress:
-                progress = Progress(len(wanted), "toys", initial=len(wanted) - len(missing))
+                bar = Progress if show_progress is True else show_progress
+                progress = bar(len(wanted), "toys", initial=len(wanted) - len(missing))
             # small tasks: a chunk takes a second or two, so the last ones leave no worker idle for long
             size = chunk or max(1, min(4, len(missing) // (8 * k)))
             chunks = [(missing[i : i + size],) for i in range(0, len(missing), size)]

@@ -27,7 +27,7 @@ __all__ = ["atomic_output", "read_data", "read_dataset", "write_dataset", "write
 
 if TYPE_CHECKING:
     from .datasets import Dataset
-    from .fit import FitResult
+    from .fitting import FitResult
     from .model import Model
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import pickle
+from typing import Any
 
 import numpy as np
 
@@ -286,6 +287,21 @@ def nuisance_covariance(model: Model) -> np.ndarray:
     return jac @ jac.T
 
 
+def data_arrays(model: Model, data: Any) -> list[np.ndarray]:
+    """Observed counts per detector in the model's order, from a data set (anything with
+    ``arrays(model)``, e.g. :class:`~juno_fit.datasets.Dataset`), a list of data sets (one per part of
+    a joint model, in its order), or a list of arrays (returned as they are)."""
+    if hasattr(data, "arrays"):
+        return data.arrays(model)
+    data = list(data)
+    parts = getattr(model, "parts", None)
+    if parts is not None and data and all(hasattr(d, "arrays") for d in data):
+        if len(data) != len(parts):
+            raise ValueError(f"data sets for {len(data)} experiments, the joint model has {len(parts)}")
+        return [a for part, d in zip(parts, data, strict=True) for a in d.arrays(part)]
+    return data
+
+
 class Likelihood:
     """−2 ln L (Poisson) or χ² of data given θ, including pull terms; call it with the full θ.
 
@@ -295,19 +311,20 @@ class Likelihood:
     Parameters
     ----------
     model : Model
-    data : list of arrays
-        Observed counts per detector, in the model's binning.
+    data : Dataset, list of Dataset or list of arrays
+        Observed counts per detector, in the model's binning (:func:`data_arrays`).
     statistic : str, optional
         One of STATISTICS; default the config's ``[fit] statistic``.
     """
 
-    def __new__(cls, model: Model, data: list[np.ndarray], statistic: str | None = None):
+    def __new__(cls, model: Model, data: Any, statistic: str | None = None):
         other = getattr(model, "likelihood_class", None)  # a model with its own statistic (Daya Bay)
         if other is not None:
-            return other(model, data, statistic)
+            return other(model, data_arrays(model, data), statistic)
         return super().__new__(cls)
 
-    def __init__(self, model: Model, data: list[np.ndarray], statistic: str | None = None):
+    def __init__(self, model: Model, data: Any, statistic: str | None = None):
+        data = data_arrays(model, data)
         self.model = model
         self.statistic = statistic or model.config.fit.statistic
         # the exact 3×3 matter diagonalisation has no derivatives: MINUIT's numerical gradient then

@@ -56,7 +56,7 @@ class Progress:
         self._show(final=False)
 
     def callback(self, done: int, total: int) -> None:
-        """``progress(done, total)`` protocol of :mod:`juno_fit.fit`."""
+        """``progress(done, total)`` protocol of :mod:`juno_fit.fitting`."""
         self.total = total
         self.set(done)
         if done >= total:
@@ -94,3 +94,29 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class ProgressBar:
+    """A tqdm progress bar (``tqdm.auto``: a widget in Jupyter where ipywidgets is installed, a text
+    bar elsewhere) with the same interface as :class:`Progress`: :meth:`update`, :meth:`close`, and
+    :meth:`callback` for the ``progress(done, total)`` protocol of the fitting functions. The library
+    functions of :mod:`juno_fit.api` draw one unless ``progress=False``."""
+
+    def __init__(self, total: int | None, label: str, *, unit: str = "", initial: int = 0):
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=total, desc=label, unit=unit or "it", initial=initial, file=sys.stderr, leave=True)
+
+    def update(self, n: int = 1) -> None:
+        self._bar.update(n)
+
+    def callback(self, done: int, total: int) -> None:
+        """``progress(done, total)`` protocol of :mod:`juno_fit.fitting`."""
+        if self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        self._bar.close()

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from juno_fit.config import load_config
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.io import read_data
 from juno_fit.likelihood import Likelihood, warm_model
-from juno_fit.precision import precision
+from juno_fit.precision_table import precision
 
 ROOT = Path(__file__).resolve().parents[1]
 JUNO_DATA = ROOT / "detector" / "juno2025" / "fig3_panel_a_data.csv"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from juno_fit.config import load_config
 from juno_fit.files import add_report_option, check_report_option, write_text
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.io import read_data
 from juno_fit.joint import JointConfig
 from juno_fit.likelihood import Likelihood

@@ -35,12 +35,12 @@ import numpy as np
 
 from juno_fit.config import SYSTEMATICS, load_config
 from juno_fit.files import add_report_option, check_report_option, write_text
-from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, crossings, fit, profile_grid
+from juno_fit.fitting import SIGMA_LEVELS_2D, contour_lines, crossings, fit, profile_grid
 from juno_fit.io import read_data
 from juno_fit.likelihood import Likelihood, warm_model
 from juno_fit.parallel import dask_client, dask_map
 from juno_fit.plots import plot_contours
-from juno_fit.precision import precision_point
+from juno_fit.precision_table import precision_point
 from juno_fit.profile_io import read_profile_csv
 from juno_fit.progress import Progress
 

@@ -29,9 +29,9 @@ import numpy as np
 from juno_fit.config import DAYS_PER_YEAR, load_config
 from juno_fit.datasets import asimov
 from juno_fit.files import add_report_option, check_report_option, write_text
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.likelihood import Likelihood, warm_model
-from juno_fit.nmo import ordering_fits
+from juno_fit.ordering import ordering_fits
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOW = ("sin2_theta12", "dm2_21", "dm2_31", "sin2_theta13")

@@ -19,7 +19,7 @@ import argparse
 import sys
 
 from juno_fit.files import add_report_option, check_report_option, write_text
-from juno_fit.precision import precision
+from juno_fit.precision_table import precision
 from juno_fit.progress import Progress
 
 EXPOSURES = ("100d", "6y", "20y")

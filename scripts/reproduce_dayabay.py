@@ -35,7 +35,7 @@ import numpy as np
 
 from juno_fit.config import load_config
 from juno_fit.experiments.dayabay import DYB_SYSTEMATICS, DayaBayModel, cnp_variance
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
 
@@ -221,7 +221,7 @@ def asimov(config, release) -> None:
 
 
 def figures(config, release, outdir: Path, points: int, workers: int) -> None:
-    from juno_fit.fit import SIGMA_LEVELS_2D, profiled_contours
+    from juno_fit.fitting import SIGMA_LEVELS_2D, profiled_contours
     from juno_fit.model import DetectorPrediction
     from juno_fit.parallel import dask_client
     from juno_fit.plots import plot_contours, plot_fit_spectrum

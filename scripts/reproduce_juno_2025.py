@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from juno_fit.config import SYSTEMATICS, load_config, read_csv_columns
-from juno_fit.fit import SIGMA_LEVELS_2D, fit, profiled_contours
+from juno_fit.fitting import SIGMA_LEVELS_2D, fit, profiled_contours
 from juno_fit.io import read_data, read_juno_release_table
 from juno_fit.likelihood import Likelihood, warm_model
 from juno_fit.parallel import dask_client

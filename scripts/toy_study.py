@@ -45,7 +45,7 @@ def _init(config: str, exposure: str, throw: bool, starts: tuple[float, ...]) ->
 
 def _run(toy: int) -> dict:
     from juno_fit.datasets import pseudo_experiment
-    from juno_fit.fit import fit
+    from juno_fit.fitting import fit
     from juno_fit.likelihood import Likelihood
 
     model = _STATE["model"]

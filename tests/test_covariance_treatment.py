@@ -13,7 +13,7 @@ import pytest
 from juno_fit.config import load_config
 from juno_fit.datasets import asimov
 from juno_fit.errors import ConfigError
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.likelihood import Likelihood, chi2_variance, nuisance_covariance
 from juno_fit.model import Model
 

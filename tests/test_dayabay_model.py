@@ -30,7 +30,7 @@ from juno_fit.experiments.dayabay import (
     raw_numpy,
     solar_phase_kernel,
 )
-from juno_fit.fit import fit
+from juno_fit.fitting import fit
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
 

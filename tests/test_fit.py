@@ -1,4 +1,4 @@
-"""Fitting (fit.py): Asimov fits return the truth, derived quantities, MINOS vs HESSE, other truths."""
+"""Fitting (fitting.py): Asimov fits return the truth, derived quantities, MINOS vs HESSE, other truths."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from juno_fit.config import OSCILLATION_PARAMETERS, SYSTEMATICS
 from juno_fit.datasets import asimov
-from juno_fit.fit import derived_quantities, fit
+from juno_fit.fitting import derived_quantities, fit
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
 
@@ -120,7 +120,7 @@ def test_fixed_oscillation_parameter(nominal_config):
     assert result.free == ["sin2_theta12", "dm2_21"]
     assert result.errors["dm2_31"] == 0.0
     assert result.values["dm2_31"] == nominal_config.oscillation.dm2_31
-    assert result.to_json()["parameters"]["dm2_31"]["free"] is False
+    assert result.to_dict()["parameters"]["dm2_31"]["free"] is False
 
 
 def test_external_constraint(nominal_config):

@@ -1,4 +1,4 @@
-"""Profile scans, 2D contours, the mass-ordering test and their plots (fit.py, nmo.py, plots.py, cli.py)."""
+"""Profile scans, 2D contours, the mass-ordering test and their plots (fitting.py, ordering.py, plots, cli)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from juno_fit import plots
 from juno_fit.cli import main
 from juno_fit.datasets import asimov
-from juno_fit.fit import SIGMA_LEVELS_2D, contour_lines, crossings, fit, minuit_contour, profile_grid, profile_scan
+from juno_fit.fitting import SIGMA_LEVELS_2D, contour_lines, crossings, fit, minuit_contour, profile_grid, profile_scan
 from juno_fit.likelihood import Likelihood
 from juno_fit.model import Model
-from juno_fit.nmo import nmo_sensitivity, wrong_ordering_start
+from juno_fit.ordering import nmo_sensitivity, wrong_ordering_start
 from juno_fit.parallel import dask_client
 
 OSC = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")

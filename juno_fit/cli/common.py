@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import JunoFitError
 from ..files import check_output
+from ..results import finite as _finite
 
 MAX_POINTS = 10_000  # scan points
 
@@ -28,21 +28,6 @@ def _check_range(option: str, model, name: str, rng) -> None:
     if (lo is not None and rng[0] < lo) or (hi is not None and rng[1] > hi):
         shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
         raise JunoFitError(f"{option}: {name} must stay within its limits {shown}, got [{rng[0]:g}, {rng[1]:g}]")
-
-
-def _finite(value):
-    """``value`` with every non-finite float replaced by None (strict JSON has no NaN or Infinity)."""
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
-        return _finite(value.item())
-    if hasattr(value, "tolist"):
-        return _finite(value.tolist())
-    return value
 
 
 def _print_json(obj) -> None:

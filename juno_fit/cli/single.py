@@ -153,7 +153,7 @@ def _print_fit(result, model, title: str) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from ..fit import fit
+    from ..fitting import fit
     from ..io import write_result
 
     config = _load(args, args.configs, args.exposure)
@@ -181,7 +181,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     _fit_plots(args, model, result, lik.data, config)
     if args.json:
-        _print_json(result.to_json())
+        _print_json(result.to_dict())
     else:
         _print_fit(result, model, f"{config.name}: fit to {source}")
     return 0 if result.valid else 1

@@ -4,8 +4,10 @@ systematics switches; :func:`load_config` reads one with everything it refers to
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +159,20 @@ def read_numerics(t: Table) -> Numerics:
     return n
 
 
-def load_config(name_or_path: str | Path, *, exposure: str | float | None = None) -> Config:
+def _overridden(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the tables and keys of ``overrides`` merged in (a table into a table, key by key)."""
+    out = dict(data)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _overridden(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(
+    name_or_path: str | Path, *, exposure: str | float | None = None, overrides: dict[str, Any] | None = None
+) -> Config:
     """Read and validate a config with everything it refers to.
 
     Parameters
@@ -166,6 +181,10 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
         A shipped config name (``"juno_nominal"``) or a path to a TOML file.
     exposure : str or float, optional
         Replaces the config's exposure ("100d", "6y" or days).
+    overrides : dict, optional
+        Tables and keys merged into the file's before it is validated, e.g. ``{"fit": {"statistic":
+        "cnp"}, "oscillation": {"dm2_31": 2.5e-3}}``; validated like the file's own (an error names the
+        key). The config's text (its provenance in data sets and results) records them as a comment.
 
     Raises
     ------
@@ -175,6 +194,9 @@ def load_config(name_or_path: str | Path, *, exposure: str | float | None = None
     path = resolve_config_path(name_or_path)
     data, text = read_toml(path)
     cfile = str(path)
+    if overrides:
+        data = _overridden(data, overrides)
+        text += "\n# overrides given to load_config: " + json.dumps(overrides, default=str) + "\n"
     t = Table(data, cfile, "", None, "config")
 
     et = t.table("experiment")

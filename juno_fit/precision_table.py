@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from .config import SYSTEMATICS, Config, load_config
+from .config import SYSTEMATICS, Config, load_config, parse_exposure
 from .datasets import asimov_arrays
-from .fit import fit
+from .fitting import fit
 from .likelihood import Likelihood, warm_model
 
 
@@ -48,21 +48,23 @@ def joint_precision(config, progress: Callable[[int, int], None] | None = None, 
 
 
 def precision(
-    config_name: str,
+    config: str | Config,
     exposures: list[str],
     progress: Callable[[int, int], None] | None = None,
     *,
     client=None,
 ) -> dict:
     """``{exposure: {parameter: {"rel": stat+syst, "rel_stat": stat only}}}`` for the free oscillation
-    parameters of the config; with a Dask ``client`` each fit is a task."""
+    parameters of the config (a name, a path or a loaded :class:`~juno_fit.config.Config`) at each
+    exposure ("100d", "6y" or days); with a Dask ``client`` each fit is a task."""
+    base = load_config(config) if isinstance(config, str) else config
     tasks: list[tuple[str, str, Config]] = []
     for exposure in exposures:
-        config = load_config(config_name, exposure=exposure)
+        at = dataclasses.replace(base, exposure_days=parse_exposure(exposure, "--exposure", "exposure"))
         stat_config = dataclasses.replace(
-            config, fit=dataclasses.replace(config.fit, systematics=dict.fromkeys(SYSTEMATICS, False))
+            at, fit=dataclasses.replace(at.fit, systematics=dict.fromkeys(SYSTEMATICS, False))
         )
-        tasks += [(exposure, "rel", config), (exposure, "rel_stat", stat_config)]
+        tasks += [(exposure, "rel", at), (exposure, "rel_stat", stat_config)]
     if client is None:
         rows = []
         for k, (_, _, cfg) in enumerate(tasks):

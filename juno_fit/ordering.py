@@ -17,7 +17,7 @@ import numpy as np
 
 from .config import Config
 from .datasets import asimov_arrays
-from .fit import FitResult, fit
+from .fitting import FitResult, fit
 from .likelihood import Likelihood, warm_model
 
 # Starting points of the wrong-ordering fits, relative to the |Δm²ee|-preserving value: ±1.5 % in

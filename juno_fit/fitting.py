@@ -21,52 +21,12 @@ from iminuit import Minuit
 from .config import OSCILLATION_PARAMETERS
 from .likelihood import Likelihood
 from .parameters import ParameterSet
+from .results import SIGMA_LEVELS_2D, FitResult
 from .threads import thread_limited
 
 # Initial MIGRAD step sizes of parameters without a prior (about a tenth of JUNO's 100-day precision).
 _OSC_STEPS = {"sin2_theta12": 1e-3, "sin2_theta13": 1e-3, "dm2_21": 1e-7, "dm2_31": 2e-6}
 MIGRAD_TOLERANCE = 1e-4  # EDM goal 2e-7: parameter offsets below 1e-3 σ (Asimov fits return the truth)
-
-
-@dataclass
-class FitResult:
-    """Outcome of one fit. ``minos`` holds (lower, upper) offsets from the best value (lower ≤ 0)."""
-
-    values: dict[str, float]
-    errors: dict[str, float]
-    minos: dict[str, tuple[float, float] | None]
-    free: list[str]
-    covariance: np.ndarray
-    fval: float
-    ndof: int
-    valid: bool
-    nfev: int
-    statistic: str
-    derived: dict[str, tuple[float, float]]
-    pulls: dict[str, float] = field(default_factory=dict)
-    attempts: int = 1
-    messages: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """The ``--json`` document of ``juno-fit fit`` (README, "fit")."""
-        return {
-            "parameters": {
-                name: {
-                    "value": self.values[name],
-                    "error": self.errors[name],
-                    "minos": list(self.minos[name]) if self.minos.get(name) else None,
-                    "free": name in self.free,
-                }
-                for name in self.values
-            },
-            "derived": {name: {"value": v, "error": e} for name, (v, e) in self.derived.items()},
-            "pulls": self.pulls,
-            "fval": self.fval,
-            "ndof": self.ndof,
-            "valid": self.valid,
-            "nfev": self.nfev,
-            "statistic": self.statistic,
-        }
 
 
 def initial_steps(params: ParameterSet) -> np.ndarray:
@@ -320,8 +280,6 @@ def fit(
 # Profile scans
 # --------------------------------------------------------------------------------------------------
 
-SIGMA_LEVELS_1D = {"1": 1.0, "2": 4.0, "3": 9.0}  # Δχ² of 1, 2, 3 σ for one parameter
-
 
 @dataclass
 class ScanPoint:
@@ -461,8 +419,6 @@ def crossings(x: np.ndarray, dchi2: np.ndarray, level: float) -> tuple[float | N
 # --------------------------------------------------------------------------------------------------
 # Two-dimensional profiled grids and contours
 # --------------------------------------------------------------------------------------------------
-
-SIGMA_LEVELS_2D = {"1": 2.30, "2": 6.18, "3": 11.83}  # Δχ² of 68.27, 95.45, 99.73 % for two parameters
 
 
 def grid_rows(

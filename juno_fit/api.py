@@ -1,0 +1,553 @@
+"""The public Python API: every task of the ``juno-fit`` command as a function returning a result object.
+
+The command line is a thin layer over these functions (``juno_fit/cli``): the same inputs give the
+same numbers. Typical use in a notebook::
+
+    import juno_fit as jf
+
+    config = jf.load_config("juno_nominal", exposure="100d")
+    model = jf.build_model(config)
+    lik = jf.Likelihood(model, jf.asimov(model))
+    result = jf.fit(lik)                       # FitResult: values, errors, MINOS, pulls
+    profile = jf.scan(lik, "dm2_31", points=21)  # ScanResult, with .plot()
+
+Functions that take long show a progress bar (``tqdm.auto``: a widget in Jupyter, text elsewhere);
+``progress=False`` keeps them quiet. ``client`` takes a ``dask.distributed.Client`` to spread the
+work over its workers (one task per scan walk, grid row or exposure).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import DAYS_PER_YEAR, Config, parse_exposure
+from .config import load_config as _load_config
+from .datasets import Dataset
+from .datasets import asimov as _asimov
+from .datasets import pseudo_experiment as _pseudo_experiment
+from .errors import JunoFitError
+from .fitting import contour_lines, crossings, minuit_contour, profile_grid, profile_scan
+from .fitting import fit as _fit
+from .likelihood import Likelihood, warm_model
+from .progress import ProgressBar
+from .results import (
+    SIGMA_LEVELS_1D,
+    SIGMA_LEVELS_2D,
+    ContourResult,
+    FitResult,
+    NmoResult,
+    PrecisionResult,
+    ScanResult,
+    ToysResult,
+)
+
+__all__ = [
+    "Likelihood",
+    "asimov",
+    "build_model",
+    "contour",
+    "fit",
+    "load_config",
+    "nmo",
+    "precision",
+    "pseudo_experiment",
+    "read_data",
+    "scan",
+    "toys",
+]
+
+ProgressArg = bool | Callable[[int, int], None]
+
+
+def _callback(progress: ProgressArg, label: str, unit: str) -> Callable[[int, int], None] | None:
+    """The ``progress(done, total)`` callback: a tqdm bar (True), none (False) or the caller's own."""
+    if progress is True:
+        return ProgressBar(None, label, unit=unit).callback
+    return progress or None
+
+
+def load_config(name_or_path: str | Path, *, exposure: str | float | None = None, **overrides: Any) -> Config:
+    """Read and validate a configuration (a shipped name such as ``"juno_nominal"`` or a TOML file).
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        Config name (``juno_nominal``, ``juno_2025_first_data``, ``dayabay_nGd``, ...) or a path.
+    exposure : str or float, optional
+        Replaces the exposure: ``"100d"``, ``"6y"`` (Julian years, 365.25 d) or days of data taking.
+    **overrides : dict
+        Config tables merged into the file's before validation, e.g. ``fit={"statistic": "cnp"}`` or
+        ``oscillation={"dm2_31": 2.5e-3}`` (eV²); each value is checked like the file's own.
+
+    Returns
+    -------
+    Config
+        A frozen dataclass (``config.oscillation``, ``config.fit``, ``config.detectors``, ...). Several
+        configs combine into a joint fit with :class:`juno_fit.joint.JointConfig`.
+
+    Raises
+    ------
+    juno_fit.errors.ConfigError
+        Naming the file, the key and the accepted values.
+    """
+    return _load_config(name_or_path, exposure=exposure, overrides=overrides or None)
+
+
+def build_model(config: Any, *, backend: str = "numba") -> Any:
+    """The expected-counts model of a config, of any experiment kind (JUNO-like, Daya Bay, joint).
+
+    The model is checked (expected counts within what the statistics represent) and its kernels are
+    compiled once (cached on disk) before it is returned.
+
+    Parameters
+    ----------
+    config : Config or JointConfig
+    backend : {"numba", "numpy"}
+        Numba kernels, or their NumPy reference twins (slower; for checks).
+
+    Returns
+    -------
+    Model
+        With ``model.parameters`` (a :class:`~juno_fit.parameters.ParameterSet`: names, values,
+        errors, limits), ``model.theta(**values)`` (the parameter vector θ at the nominal point with
+        the given values replaced) and ``model.predict(theta)`` (one
+        :class:`~juno_fit.stages.DetectorPrediction` per detector: IBD and background counts per bin).
+    """
+    if backend == "numba":
+        return warm_model(config)
+    from .model import build_model as _build
+
+    return _build(config, backend=backend)
+
+
+def asimov(model: Any, theta: np.ndarray | None = None) -> Dataset | list[Dataset]:
+    """The Asimov data set: counts equal to the expectation at θ (default: the config's true point).
+
+    Returns
+    -------
+    Dataset or list of Dataset
+        One data set; for a joint model one per experiment, in the model's order.
+    """
+    parts = getattr(model, "parts", None)
+    if parts is None:
+        return _asimov(model, theta)
+    theta = model.parameters.values() if theta is None else theta
+    return [_asimov(part, t) for part, t in zip(parts, model.part_thetas(theta), strict=True)]
+
+
+def pseudo_experiment(model: Any, toy: int, *, throw_nuisances: bool = False) -> Dataset:
+    """Poisson pseudo-experiment number ``toy`` of a model.
+
+    Toy k uses ``numpy.random.SeedSequence(entropy=SEED, spawn_key=(k,))`` with SEED the config's
+    ``[experiment] seed``, so toy k is the same whoever makes it, in any order.
+
+    Parameters
+    ----------
+    model : Model
+    toy : int
+        Toy number, 0 ≤ toy < 2⁶³.
+    throw_nuisances : bool
+        Draw the nuisance parameters (and the bin-to-bin factors) from their priors first.
+    """
+    if not 0 <= toy < 2**63:
+        raise JunoFitError(f"toy: must be an integer in [0, 2^63), got {toy}")
+    return _pseudo_experiment(model, toy, throw_nuisances=throw_nuisances)
+
+
+def read_data(path: str | Path, model_or_config: Any, *, force: bool = False) -> Dataset:
+    """Read a data set for a model: a juno-fit HDF5 data set, JUNO's 2025 release table (CSV) or, for
+    a Daya Bay config, ``"real"`` (the public release).
+
+    Parameters
+    ----------
+    path : str or Path
+    model_or_config : Model or Config
+        What the data are for (a config is built into its model first).
+    force : bool
+        Accept a data set made for another exposure (or one that does not record it).
+
+    Raises
+    ------
+    juno_fit.errors.DataError
+        When the file does not match the model (binning, detectors, exposure).
+    """
+    from .io import read_data as _read
+
+    model = model_or_config if hasattr(model_or_config, "parameters") else build_model(model_or_config)
+    return _read(path, model, force=force)
+
+
+def fit(
+    likelihood: Likelihood,
+    *,
+    minos: bool | Sequence[str] = True,
+    start: np.ndarray | None = None,
+    seed: int | None = None,
+) -> FitResult:
+    """Minimise −2 ln L (or χ²) over every free parameter: MIGRAD with the exact gradient, retried
+    from perturbed starts when the minimum is not valid, then HESSE and MINOS.
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+    minos : bool or list of str
+        True: MINOS for the free oscillation parameters when the config's ``[fit] minos`` says so (as
+        ``juno-fit fit``); False: none; a list: those parameters.
+    start : array, optional
+        Starting θ (default: the nominal point).
+    seed : int, optional
+        Seed of the retries' perturbations (default: the config's seed, as the command line).
+
+    Returns
+    -------
+    FitResult
+    """
+    names = None if minos is True else ([] if minos is False else list(minos))
+    seed = likelihood.model.config.seed if seed is None else seed
+    return _fit(likelihood, minos=names, start=start, seed=seed)
+
+
+def _check_free(likelihood: Likelihood, name: str, option: str) -> None:
+    params = likelihood.model.parameters
+    if name not in params:
+        raise JunoFitError(f"{option}: unknown parameter {name!r} (accepted: {', '.join(params.names)})")
+    if params[name].fixed:
+        raise JunoFitError(f"{option}: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
+
+
+def _check_within(likelihood: Likelihood, name: str, values: np.ndarray, option: str) -> None:
+    lo, hi = likelihood.model.parameters[name].limits
+    if not np.all(np.isfinite(values)):
+        raise JunoFitError(f"{option}: values of {name} must be finite")
+    if (lo is not None and values.min() < lo) or (hi is not None and values.max() > hi):
+        shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        raise JunoFitError(
+            f"{option}: {name} must stay within its limits {shown}, got [{values.min():g}, {values.max():g}]"
+        )
+
+
+def scan(
+    likelihood: Likelihood,
+    name: str,
+    values: Sequence[float] | np.ndarray | None = None,
+    *,
+    points: int = 41,
+    best: FitResult | None = None,
+    progress: ProgressArg = True,
+    client: Any = None,
+) -> ScanResult:
+    """Profile-likelihood scan: Δχ²(x) with every other free parameter re-minimised at each value.
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+    name : str
+        A free parameter, e.g. ``"dm2_31"``.
+    values : array, optional
+        Scan points (default: ``points`` values over the best fit ± 4 HESSE errors).
+    points : int
+        Number of points when ``values`` is not given.
+    best : FitResult, optional
+        The free fit, when already done (its MINOS errors are not needed).
+    progress : bool or callable
+    client : dask.distributed.Client, optional
+        Runs the two walks out from the best fit as two tasks.
+
+    Returns
+    -------
+    ScanResult
+        Points, Δχ², and the 1, 2, 3σ intervals where Δχ² crosses 1, 4, 9 (linear interpolation).
+    """
+    _check_free(likelihood, name, "--param")
+    best = _fit(likelihood, minos=[]) if best is None else best
+    if values is None:
+        centre, error = best.values[name], best.errors[name]
+        values = np.linspace(centre - 4 * error, centre + 4 * error, points)
+    values = np.asarray(values, dtype=float)
+    _check_within(likelihood, name, values, "--range")
+    start = time.perf_counter()
+    found, best = profile_scan(
+        likelihood, name, values, best=best, progress=_callback(progress, f"scan {name}", "points"), client=client
+    )
+    x = np.array([p.value for p in found])
+    fmin = min(best.fval, min(p.fval for p in found))
+    dchi2 = np.array([p.fval for p in found]) - fmin
+    return ScanResult(
+        param=name,
+        x=x,
+        dchi2=dchi2,
+        valid=np.array([p.valid for p in found]),
+        intervals={key: crossings(x, dchi2, level) for key, level in SIGMA_LEVELS_1D.items()},
+        best=best,
+        retries=sum(p.attempts - 1 for p in found),
+        seconds=time.perf_counter() - start,
+        fmin=fmin,
+    )
+
+
+def contour(
+    likelihood: Likelihood,
+    a: str,
+    b: str,
+    *,
+    grid_a: Sequence[float] | np.ndarray | None = None,
+    grid_b: Sequence[float] | np.ndarray | None = None,
+    points: int | tuple[int, int] = 31,
+    best: FitResult | None = None,
+    mncontour: bool = False,
+    label: str | None = None,
+    progress: ProgressArg = True,
+    client: Any = None,
+) -> ContourResult:
+    """Profiled Δχ² on a grid of two parameters and its 1, 2, 3σ contours (Δχ² = 2.30, 6.18, 11.83).
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+    a, b : str
+        The two free parameters (x and y).
+    grid_a, grid_b : array, optional
+        Grid nodes (default: ``points`` nodes over the best fit ± 4.5 HESSE errors).
+    points : int or (int, int)
+        Nodes per axis where a grid is not given.
+    best : FitResult, optional
+    mncontour : bool
+        Also run MINUIT's MnContour at Δχ² = 2.30 and interpolate the grid's Δχ² at its points (a check
+        of the grid; both should give 2.30).
+    label : str, optional
+        Name of the result (default: the config's name).
+    progress : bool or callable
+    client : dask.distributed.Client, optional
+        One task per grid row.
+
+    Returns
+    -------
+    ContourResult
+    """
+    if a == b:
+        raise JunoFitError(f"--params: need two different parameters, got {a} twice")
+    _check_free(likelihood, a, "--params")
+    _check_free(likelihood, b, "--params")
+    best = _fit(likelihood, minos=[]) if best is None else best
+    counts = (points, points) if isinstance(points, int) else tuple(points)
+    axes = []
+    for name, given, count, option in ((a, grid_a, counts[0], "--range-a"), (b, grid_b, counts[1], "--range-b")):
+        if given is None:
+            v, e = best.values[name], best.errors[name]
+            given = np.linspace(v - 4.5 * e, v + 4.5 * e, count)
+        given = np.asarray(given, dtype=float)
+        _check_within(likelihood, name, given, option)
+        axes.append(given)
+    xs, ys = axes
+    start = time.perf_counter()
+    grid = profile_grid(
+        likelihood, (a, b), xs, ys, best=best, progress=_callback(progress, f"grid {a}, {b}", "rows"), client=client
+    )
+    seconds = time.perf_counter() - start
+    lines = {key: contour_lines(xs, ys, grid["dchi2"], level) for key, level in SIGMA_LEVELS_2D.items()}
+    check = None
+    if mncontour:
+        from scipy.interpolate import RegularGridInterpolator
+
+        pts = minuit_contour(likelihood, (a, b), SIGMA_LEVELS_2D["1"], best=best)
+        inside = (pts[:, 0] >= xs[0]) & (pts[:, 0] <= xs[-1]) & (pts[:, 1] >= ys[0]) & (pts[:, 1] <= ys[-1])
+        on_grid = RegularGridInterpolator((xs, ys), grid["dchi2"])(pts[inside])
+        check = {"points": pts.tolist(), "grid_dchi2_at_points": [float(v) for v in on_grid]}
+    return ContourResult(
+        params=(a, b),
+        label=label or likelihood.model.config.name,
+        xs=xs,
+        ys=ys,
+        dchi2=grid["dchi2"],
+        valid=grid["valid"],
+        lines=lines,
+        best=best,
+        retries=int(grid["retries"]),
+        seconds=seconds,
+        fmin=float(grid["fmin"]),
+        mncontour=check,
+    )
+
+
+def nmo(
+    config: Any,
+    exposures: Sequence[str | float] | None = None,
+    *,
+    vacuum: bool = False,
+    progress: ProgressArg = True,
+    client: Any = None,
+) -> NmoResult:
+    """Median sensitivity to the mass ordering: Δχ²_NMO = χ²_min(wrong) − χ²_min(true) on Asimov data.
+
+    The wrong-ordering fit starts from several Δm²31 values (the global minimum of the wrong ordering,
+    not the mirror point), so Δχ² is not overestimated.
+
+    Parameters
+    ----------
+    config : Config or JointConfig
+        A JUNO-like config (true ordering: the sign of its ``dm2_31``), or a joint config (each part at
+        its own exposure, labelled ``"own"``).
+    exposures : list of str or float, optional
+        ``"1y"``, ``"6y"``, days, ... (default: the config's own exposure).
+    vacuum : bool
+        Also compute it with the matter effect switched off.
+    progress : bool or callable
+    client : dask.distributed.Client, optional
+        One task per exposure.
+
+    Returns
+    -------
+    NmoResult
+    """
+    from .ordering import nmo_sensitivity
+
+    joint = hasattr(config, "parts")
+    if not joint and not hasattr(config, "detectors"):
+        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
+    if joint and (exposures or vacuum):
+        raise JunoFitError("exposure/vacuum: a joint nmo test runs at each config's own exposure in matter")
+    if joint:
+        labels, days = ["own"], [None]
+    else:
+        labels = [str(e) for e in exposures] if exposures else [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
+        days = [parse_exposure(e, "--exposure", "exposure") for e in (exposures or labels)]
+
+    def run(cfg: Any, what: str) -> dict:
+        found = nmo_sensitivity(cfg, days, progress=_callback(progress, f"nmo {what}", "exposures"), client=client)
+        return dict(zip(labels, found["exposures"].values(), strict=True))
+
+    matter = run(config, "matter")
+    vac = None
+    if vacuum:
+        cfg = dataclasses.replace(config, oscillation=dataclasses.replace(config.oscillation, matter="vacuum"))
+        vac = run(cfg, "vacuum")
+    return NmoResult(config.name, config.oscillation.ordering, labels, days, matter, vac)
+
+
+def precision(
+    config: Any,
+    exposures: Sequence[str | float] | None = None,
+    *,
+    progress: ProgressArg = True,
+    client: Any = None,
+) -> PrecisionResult:
+    """Relative 1σ precision of the free oscillation parameters on Asimov data, stat+syst and stat only.
+
+    Parameters
+    ----------
+    config : str, Config or JointConfig
+        A config (name, path or loaded) and ``exposures``; or a joint config at its parts' exposures.
+    exposures : list of str or float
+        ``"100d"``, ``"6y"``, days (not for a joint config).
+    progress : bool or callable
+    client : dask.distributed.Client, optional
+        One task per fit.
+
+    Returns
+    -------
+    PrecisionResult
+    """
+    from .precision_table import joint_precision
+    from .precision_table import precision as _precision
+
+    bar = _callback(progress, "precision", "fits")
+    if hasattr(config, "parts"):
+        if exposures:
+            raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+        return PrecisionResult(config.name, joint_precision(config, bar, client=client))
+    if not exposures:
+        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
+    loaded = _load_config(config) if isinstance(config, str | Path) else config
+    table = _precision(loaded, list(exposures), bar, client=client)
+    return PrecisionResult(loaded.name, table)
+
+
+def toys(
+    config: Any,
+    n: int,
+    *,
+    output: str | Path | None = None,
+    first: int = 0,
+    true_ordering: str | None = None,
+    nmo: bool = False,
+    throw_nuisances: bool = False,
+    global_search: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> ToysResult:
+    """Fit an ensemble of pseudo-experiments (toys ``first … first+n−1``) on Dask workers.
+
+    The ensemble streams into ``output`` (HDF5) and resumes from it: toys already there are not
+    fitted again, and toy k is the same for any number of workers (see :func:`pseudo_experiment`).
+
+    Parameters
+    ----------
+    config : str or Config
+    n : int
+        Number of toys.
+    output : str or Path, optional
+        The ensemble file (default: a temporary file, removed after it is read back).
+    first : int
+        Number of the first toy.
+    true_ordering : {"normal", "inverted"}, optional
+        Generate the toys in this ordering (default: the config's).
+    nmo : bool
+        Also fit each toy in the wrong ordering (Δχ²_NMO per toy).
+    throw_nuisances : bool
+        Draw the nuisance parameters from their priors for each toy.
+    global_search : bool
+        Start each fit from several Δm²31 values (finds alias minima at short exposure).
+    workers : int or None
+        Local worker processes (1: in this process; None: one per core).
+    scheduler : str, optional
+        Address of an existing Dask scheduler, e.g. ``tcp://host:8786``.
+    chunk : int, optional
+        Toys per task.
+    force : bool
+        Start ``output`` afresh even when it holds toys.
+    progress : bool
+
+    Returns
+    -------
+    ToysResult
+        The run's counts and timings, the ensemble's summary and its per-toy arrays.
+    """
+    from .ensemble import ensemble_config, read_ensemble, run_ensemble, summarise
+
+    if not 1 <= n <= 10**9 or not 0 <= first < 2**62:
+        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {n} --first {first}")
+    if workers is not None and workers < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {workers}")
+    if chunk is not None and chunk < 1:
+        raise JunoFitError(f"--chunk: need at least 1, got {chunk}")
+    loaded = _load_config(config) if isinstance(config, str | Path) else config
+    loaded = ensemble_config(loaded, true_ordering)
+    with tempfile.TemporaryDirectory(prefix="juno-fit-toys-") as tmp:
+        path = Path(output) if output is not None else Path(tmp) / "toys.h5"
+        run = run_ensemble(
+            loaded,
+            n,
+            path,
+            first=first,
+            nmo=nmo,
+            throw_nuisances=throw_nuisances,
+            global_search=global_search,
+            workers=workers,
+            scheduler=scheduler,
+            force=force,
+            chunk=chunk,
+            show_progress=ProgressBar if progress else False,
+        )
+        run["output"] = str(output) if output is not None else None
+        ensemble = read_ensemble(path)
+    return ToysResult(run, summarise(ensemble), ensemble.arrays(), list(ensemble.spec.parameters))
