@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 # The public API (juno_fit/api.py, juno_fit/results.py), imported when first used so that
 # ``import juno_fit`` stays light: name → module that defines it.
 _PUBLIC = {
+    "input_path": "api",
     "load_config": "api",
     "build_model": "api",
     "asimov": "api",

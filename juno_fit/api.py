@@ -54,6 +54,7 @@ __all__ = [
     "build_model",
     "contour",
     "fit",
+    "input_path",
     "load_config",
     "nmo",
     "precision",
@@ -71,6 +72,31 @@ def _callback(progress: ProgressArg, label: str, unit: str) -> Callable[[int, in
     if progress is True:
         return ProgressBar(None, label, unit=unit).callback
     return progress or None
+
+
+def input_path(kind: str, name: str = "") -> Path:
+    """The path of an input file shipped with juno-fit (in a checkout or an installed package).
+
+    Parameters
+    ----------
+    kind : {"configs", "detector", "spectra"}
+        The input folder.
+    name : str
+        A file or folder inside it, e.g. ``"juno2025/fig3_panel_a_data.csv"`` (JUNO's 2025 release
+        table) under ``"detector"``; empty for the folder itself.
+
+    Returns
+    -------
+    Path
+    """
+    from .resources import KINDS, input_dir
+
+    if kind not in KINDS:
+        raise JunoFitError(f"input_path: unknown kind {kind!r} (accepted: {', '.join(KINDS)})")
+    path = input_dir(kind) / name if name else input_dir(kind)
+    if not path.exists():
+        raise JunoFitError(f"{kind}/{name}: not a shipped input of juno-fit")
+    return path
 
 
 def load_config(name_or_path: str | Path, *, exposure: str | float | None = None, **overrides: Any) -> Config:
@@ -129,6 +155,12 @@ def build_model(config: Any, *, backend: str = "numba") -> Any:
 
 def asimov(model: Any, theta: np.ndarray | None = None) -> Dataset | list[Dataset]:
     """The Asimov data set: counts equal to the expectation at θ (default: the config's true point).
+
+    Parameters
+    ----------
+    model : Model
+    theta : array, optional
+        The parameter vector (``model.theta(**values)``); default the config's true point.
 
     Returns
     -------

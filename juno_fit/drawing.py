@@ -15,8 +15,6 @@ import matplotlib
 import numpy as np
 
 __all__ = [
-    "BACKGROUND_LABELS",
-    "PARAM_AXES",
     "draw_contours",
     "draw_correlation",
     "draw_fit_spectrum",

@@ -105,18 +105,22 @@ class JointConfig:
 
     @property
     def name(self) -> str:
+        """The parts' names joined by +."""
         return "+".join(p.name for p in self.parts)
 
     @property
     def description(self) -> str:
+        """What the joint fit combines."""
         return "joint fit of " + ", ".join(p.name for p in self.parts)
 
     @property
     def file(self) -> str:
+        """The parts' config files joined by +."""
         return " + ".join(p.file for p in self.parts)
 
     @property
     def text(self) -> str:
+        """The parts' config texts, after a header naming the shared parameters (the joint fit's provenance)."""
         head = (
             f"# joint fit; shared beyond oscillation: {list(self.shared)}; keep_constraints = {self.keep_constraints}\n"
         )
@@ -124,10 +128,12 @@ class JointConfig:
 
     @property
     def exposure_days(self) -> float:
+        """NaN: each part keeps its own exposure."""
         return float("nan")  # each part has its own
 
     @property
     def numerics(self) -> JointNumerics:
+        """The numerics that bound the shared parameters (the smallest Δm² range of the parts)."""
         tops = [p.numerics.dm2_max for p in self.parts if hasattr(p, "numerics")]
         return JointNumerics(min(tops) if tops else _LIMITS["dm2_31"][1])
 
@@ -141,9 +147,11 @@ class JointConfig:
 
     @property
     def oscillation(self) -> JointOscillation:
+        """The true ordering of the joint fit (each part holds its own oscillation parameters)."""
         return JointOscillation(self.ordering)
 
     def with_ordering(self, ordering: str) -> JointConfig:
+        """Every part with its true point (the fit's start) in ``ordering`` ("normal" or "inverted")."""
         parts = tuple(p.with_ordering(ordering) for p in self.parts)
         return dataclasses.replace(self, parts=parts, ordering=ordering)
 

@@ -464,6 +464,7 @@ class Likelihood:
         return expectations
 
     def data_terms(self, theta: np.ndarray) -> float:
+        """The statistic of the data alone (no prior terms) at θ."""
         if self.covariance is not None:
             expectations = self._expectations(theta)
             return np.inf if expectations is None else self._covariance_chi2(theta, expectations)[0]
@@ -479,6 +480,7 @@ class Likelihood:
         return total
 
     def __call__(self, theta: np.ndarray) -> float:
+        """−2 ln L (or χ²) at θ: the data terms plus the prior terms of the nuisance parameters."""
         theta = np.asarray(theta, dtype=float)
         return self.data_terms(theta) + self.prior_terms(theta)
 
@@ -526,10 +528,12 @@ class Likelihood:
         return total, grad
 
     def grad(self, theta: np.ndarray) -> np.ndarray:
+        """The exact gradient of the statistic with respect to every parameter of θ."""
         return self.value_and_grad(theta)[1]
 
     @property
     def n_bins(self) -> int:
+        """Bins of all detectors."""
         return sum(len(d) for d in self.data)
 
     @property

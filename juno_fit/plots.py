@@ -15,8 +15,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .drawing import (
-    BACKGROUND_LABELS,
-    PARAM_AXES,
     correlation_size,
     draw_contours,
     draw_correlation,
@@ -34,8 +32,6 @@ from .files import atomic_output
 from .stages import DetectorPrediction
 
 __all__ = [
-    "BACKGROUND_LABELS",
-    "PARAM_AXES",
     "draw_contours",
     "draw_correlation",
     "draw_fit_spectrum",

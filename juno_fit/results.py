@@ -166,8 +166,9 @@ class FitResult(_Result):
 
     def _title(self) -> str:
         status = "valid" if self.valid else "NOT VALID"
+        shown = round(self.fval, 4) + 0.0  # no "-0.0000" for a minimum a rounding error below zero
         return (
-            f"FitResult: {self.statistic} {self.fval:.4f} for {self.ndof} dof, minimum {status}, "
+            f"FitResult: {self.statistic} {shown:.4f} for {self.ndof} dof, minimum {status}, "
             f"{self.nfev} evaluations, {len(self.free)} free parameters"
         )
 
@@ -317,7 +318,7 @@ class ContourResult(_Result):
         return {"params": list(self.params), "results": [self.entry()]}
 
     def extent(self, key: str) -> tuple[tuple[float, float], tuple[float, float]] | None:
-        """((a_min, a_max), (b_min, b_max)) of the ``key``σ region's lines, None when it has none."""
+        """((a_min, a_max), (b_min, b_max)) of the lines of region ``key`` ("1", "2", "3" σ), None without lines."""
         lines = self.lines.get(key) or []
         if not lines:
             return None
