@@ -120,5 +120,7 @@ nitpicky = False
 
 html_theme = "furo"
 html_title = "juno-fit"
+html_static_path = ["_static"]
+html_css_files = ["tables.css"]  # a smaller font for the wide reference tables
 copybutton_prompt_text = r"\$ "
 copybutton_prompt_is_regexp = True

@@ -191,7 +191,9 @@ def draw_fit_spectrum(
     )
     ax.set_ylabel("events / MeV")
     ax.set_xlim(edges[0], edges[-1])
-    ax.legend(fontsize=8, frameon=False, ncol=2)
+    top = float(np.nanmax(np.maximum(total, data + np.sqrt(np.maximum(data, 0))) / width))
+    ax.set_ylim(0.0, 1.45 * top)  # headroom: the legend sits above the spectrum, not on the data
+    ax.legend(fontsize=8, frameon=False, ncol=2, loc="upper right")
     ax.set_title(title or pred.detector, fontsize=10)
     resid = (data - total) / np.sqrt(np.where(total > 0, total, 1.0))
     axr.axhline(0.0, color="C3", lw=1.0)

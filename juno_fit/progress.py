@@ -105,7 +105,7 @@ class ProgressBar:
     def __init__(self, total: int | None, label: str, *, unit: str = "", initial: int = 0):
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, desc=label, unit=unit or "it", initial=initial, file=sys.stderr, leave=True)
+        self._bar = tqdm(total=total, desc=label, unit=unit or label, initial=initial, file=sys.stderr, leave=True)
 
     def update(self, n: int = 1) -> None:
         self._bar.update(n)

@@ -71,3 +71,14 @@ def test_installed_wheel_predicts_by_name(wheel, tmp_path):
     import json
 
     assert json.loads(run.stdout)["bins"] == 340
+
+
+def test_wheel_is_typed_and_single_versioned(wheel):
+    # PEP 561: the marker ships in the wheel; the version has one source (juno_fit/__init__.py)
+    import juno_fit
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "juno_fit/py.typed" in names
+    assert wheel.name.startswith(f"juno_fit-{juno_fit.__version__}-")
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert f"version: {juno_fit.__version__}" in citation or f'version: "{juno_fit.__version__}"' in citation

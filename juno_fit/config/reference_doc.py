@@ -38,6 +38,8 @@ def _default_text(r: Rule) -> str:
         return "—"
     if isinstance(r.default, dict | list):
         return "empty"
+    if isinstance(r.default, int):
+        return str(r.default)  # an integer (a seed) in full, not rounded to six digits
     return f"{r.default:g}"
 
 
