@@ -269,3 +269,22 @@ def test_progress_bar_or_quiet(fast_likelihood, capsys):
     seen = []
     jf.scan(lik, "dm2_21", points=5, best=best, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (5, 5)
+
+
+def test_figure_style():
+    from juno_fit.plots import use_style
+
+    with pytest.raises(jf.JunoFitError, match="unknown style 'root'"):
+        use_style("root")
+    before = dict(matplotlib.rcParams)
+    try:
+        import mplhep  # noqa: F401
+    except ImportError:
+        with pytest.raises(jf.JunoFitError, match=r"pip install 'juno-fit\[hep\]'"):
+            use_style("hep")
+    else:
+        use_style("hep")
+        assert dict(matplotlib.rcParams) != before
+    finally:
+        use_style("default")
+        matplotlib.use("Agg")
