@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .config import SYSTEMATICS, Config, load_config, parse_exposure
 from .datasets import asimov_arrays
+from .errors import ConfigError
 from .fitting import fit
 from .likelihood import Likelihood, warm_model
 
@@ -58,6 +59,10 @@ def precision(
     parameters of the config (a name, a path or a loaded :class:`~juno_fit.config.Config`) at each
     exposure ("100d", "6y" or days); with a Dask ``client`` each fit is a task."""
     base = load_config(config) if isinstance(config, str) else config
+    if not hasattr(base, "detectors"):  # Daya Bay: the release fixes the exposure
+        raise ConfigError(
+            base.file, "experiment.exposure", "a Daya Bay config takes its exposure from the data release"
+        )
     tasks: list[tuple[str, str, Config]] = []
     for exposure in exposures:
         at = dataclasses.replace(base, exposure_days=parse_exposure(exposure, "--exposure", "exposure"))
