@@ -84,10 +84,12 @@ def throw_parameters(model: Model, rng: np.random.Generator, theta: np.ndarray |
     """θ with every constrained nuisance drawn from its prior, within its limits (redrawn if outside)."""
     params = model.parameters
     theta = params.values() if theta is None else np.array(theta, dtype=float)
+    # the standard four and a JUNO-like hypothesis' own (sterile mixing, ...)
+    oscillation = getattr(getattr(model.config, "oscillation", None), "parameter_names", OSCILLATION_PARAMETERS)
     for p in params:
         # the true oscillation parameters are not thrown (an external constraint on one is a prior
         # on the fit, not a nuisance of the data)
-        if p.fixed or p.error is None or params.in_block(p.name) or p.name in OSCILLATION_PARAMETERS:
+        if p.fixed or p.error is None or params.in_block(p.name) or p.name in oscillation:
             continue
         lo, hi = (-np.inf if p.limits[0] is None else p.limits[0]), (np.inf if p.limits[1] is None else p.limits[1])
         for _ in range(100):

@@ -24,7 +24,12 @@ def precision_point(config: Config) -> dict[str, float]:
     if not result.valid:
         raise RuntimeError(f"{config.name}: the Asimov fit did not converge ({'; '.join(result.messages)})")
     names = getattr(model, "oscillation_names", None) or config.fit.free
-    return {name: result.errors[name] / abs(result.values[name]) for name in names}
+    # free parameters with a non-zero value (a relative error of sin²θ14 = 0 means nothing)
+    return {
+        name: result.errors[name] / abs(result.values[name])
+        for name in names
+        if name in result.free and result.values[name]
+    }
 
 
 def joint_precision(config, progress: Callable[[int, int], None] | None = None, *, client=None) -> dict:

@@ -19,6 +19,8 @@ from .detector_file import read_detector
 from .inputs import data_file, load_csv, resolve_config_path
 from .objects import (
     IBD,
+    MODEL_FREE,
+    MODEL_PARAMETERS,
     OSCILLATION_PARAMETERS,
     STATISTICS,
     SYSTEMATICS,
@@ -34,7 +36,18 @@ from .reference_file import read_reference_covariance
 from .spectra_file import read_spectra
 
 
+def _model_parameters(t: Table, model: str) -> tuple[tuple[str, float], ...]:
+    """The true values of the hypothesis' own parameters; a key of another hypothesis is refused."""
+    own = MODEL_PARAMETERS[model]
+    for other, names in MODEL_PARAMETERS.items():
+        for name in names:
+            if name not in own and t.has(name):
+                t.fail(name, f'a parameter of model = "{other}", not of model = "{model}"')
+    return tuple((name, t.number(name)) for name in own)
+
+
 def read_oscillation(t: Table) -> Oscillation:
+    model = t.choice("model")
     osc = Oscillation(
         sin2_theta12=t.number("sin2_theta12"),
         sin2_theta13=t.number("sin2_theta13"),
@@ -44,6 +57,8 @@ def read_oscillation(t: Table) -> Oscillation:
         density=t.number("density"),
         electron_fraction=t.number("electron_fraction"),
         density_uncertainty=t.number("density_uncertainty"),
+        model=model,
+        extra=_model_parameters(t, model),
     )
     if osc.dm2_31 == 0.0:
         t.fail("dm2_31", "must be non-zero (its sign selects the ordering: > 0 normal, < 0 inverted)")
@@ -53,13 +68,13 @@ def read_oscillation(t: Table) -> Oscillation:
     return osc
 
 
-def _constraints(ct: Table) -> dict[str, tuple[float, float]]:
-    """External Gaussian priors NAME = [mean, σ]: a finite mean in the parameter's accepted range, a
-    finite σ in (0, width of that range]."""
+def _constraints(ct: Table, names: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """External Gaussian priors NAME = [mean, σ] on the oscillation parameters ``names``: a finite mean
+    in the parameter's accepted range, a finite σ in (0, width of that range]."""
     out: dict[str, tuple[float, float]] = {}
     for name in ct.data:
-        if name not in OSCILLATION_PARAMETERS:
-            ct.fail(name, f"unknown oscillation parameter (accepted: {', '.join(OSCILLATION_PARAMETERS)})")
+        if name not in names:
+            ct.fail(name, f"unknown oscillation parameter (accepted: {', '.join(names)})")
         pair = ct.get(name, list)
         if not (len(pair) == 2 and all(is_real(x) for x in pair)):
             ct.fail(name, "must be [mean, sigma] of an external Gaussian constraint")
@@ -81,20 +96,19 @@ def _constraints(ct: Table) -> dict[str, tuple[float, float]]:
     return out
 
 
-def read_fit(t: Table, st: Table) -> Fit:
+def read_fit(t: Table, st: Table, model: str = "standard") -> Fit:
     statistic = t.choice("statistic", STATISTICS)
-    free = t.get("parameters", list, list(OSCILLATION_PARAMETERS))
+    names = OSCILLATION_PARAMETERS + MODEL_PARAMETERS[model]
+    free = t.get("parameters", list, list(OSCILLATION_PARAMETERS + MODEL_FREE[model]))
     for name in free:
-        if name not in OSCILLATION_PARAMETERS:
+        if name not in names:
             shown = name if isinstance(name, str) and len(name) <= 40 else "an entry"
-            t.fail(
-                "parameters", f"unknown oscillation parameter {shown!r} (accepted: {', '.join(OSCILLATION_PARAMETERS)})"
-            )
+            t.fail("parameters", f"unknown oscillation parameter {shown!r} (accepted: {', '.join(names)})")
     if len(set(free)) != len(free):
         t.fail("parameters", "names a parameter twice")
     minos = t.get("minos", bool)
     retries = t.integer("retries")
-    constraints = _constraints(t.table("constraints")) if t.has("constraints") else {}
+    constraints = _constraints(t.table("constraints"), names) if t.has("constraints") else {}
     treatment = t.choice("treatment")
     if treatment == "covariance" and statistic == "poisson":
         t.fail("treatment", 'a covariance matrix needs a χ² statistic: set statistic = "cnp", "pearson" or "neyman"')
@@ -244,7 +258,7 @@ def load_config(
     it.finish()
 
     numerics = read_numerics(t.table("numerics", {}))
-    fit = read_fit(t.table("fit", {}), t.table("systematics", {}))
+    fit = read_fit(t.table("fit", {}), t.table("systematics", {}), osc.model)
     t.finish()
     checks.check_oscillation(osc, fit, numerics, cfile)
     checks.check_sizes(detectors, numerics, cfile)

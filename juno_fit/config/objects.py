@@ -29,10 +29,21 @@ class Oscillation:
     density: float
     electron_fraction: float
     density_uncertainty: float = 0.0  # g/cm³, prior width of matter.density
+    model: str = "standard"  # the hypothesis of the survival probability (MODEL_PARAMETERS)
+    extra: tuple[tuple[str, float], ...] = ()  # true values of the hypothesis' own parameters
 
     @property
     def ordering(self) -> str:
         return "normal" if self.dm2_31 > 0 else "inverted"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The oscillation parameters of the model: the standard four, then the hypothesis' own."""
+        return OSCILLATION_PARAMETERS + MODEL_PARAMETERS[self.model]
+
+    def value(self, name: str) -> float:
+        """True value of an oscillation parameter (standard or of the hypothesis)."""
+        return dict(self.extra)[name] if name in MODEL_PARAMETERS[self.model] else getattr(self, name)
 
 
 @dataclass(frozen=True)
@@ -240,6 +251,21 @@ SYSTEMATICS = (
 )
 STATISTICS = ("poisson", "cnp", "pearson", "neyman")
 OSCILLATION_PARAMETERS = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")
+# ``[oscillation] model`` → the parameters of that hypothesis beyond the standard four (their physics is
+# in juno_fit/physics/hypotheses/, their rules in rules.py)
+MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "standard": (),
+    "sterile_3p1": ("dm2_41", "sin2_theta14"),
+    "decoherence": ("sigma_rel",),
+    "scalar_nsi": ("eta_ee", "lightest_mass"),
+}
+# the hypothesis' parameters free unless [fit] parameters says otherwise (Δm²41 is scanned, not fitted)
+MODEL_FREE: dict[str, tuple[str, ...]] = {
+    "standard": (),
+    "sterile_3p1": ("sin2_theta14",),
+    "decoherence": ("sigma_rel",),
+    "scalar_nsi": ("eta_ee",),
+}
 
 
 @dataclass(frozen=True)

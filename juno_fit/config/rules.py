@@ -155,6 +155,47 @@ RULES: dict[str, Rule] = {
         unit="eV²",
         why="non-zero, |dm2_31| > dm2_21 and |dm2_31| ≤ [numerics] dm2_max (the fastest oscillation the grid resolves)",
     ),
+    "config.oscillation.model": _c(
+        "hypothesis of the survival probability: three flavours, three plus one sterile neutrino, wave-packet "
+        "decoherence, or scalar non-standard interactions",
+        ("standard", "sterile_3p1", "decoherence", "scalar_nsi"),
+        "standard",
+    ),
+    "config.oscillation.dm2_41": _n(
+        "true Δm²41 = m4² − m1² (model = sterile_3p1, required there)",
+        REQUIRED,
+        0.0,
+        1.0,
+        lo_open=True,
+        unit="eV²",
+        why="at most [numerics] dm2_max: the E_ν grid resolves the sterile oscillation (raise dm2_max to probe "
+        "larger Δm²41; beyond the grid the oscillation is averaged away by the resolution)",
+    ),
+    "config.oscillation.sin2_theta14": _n(
+        "true sin²θ14, |U_e4|² (model = sterile_3p1)", 0.0, 0.0, 1.0, hi_open=True, why="0 is the standard model"
+    ),
+    "config.oscillation.sigma_rel": _n(
+        "true σ_rel = σ_p/p, relative momentum spread of the wave packet (model = decoherence)",
+        0.0,
+        0.0,
+        1.0,
+        why="0 is the standard model; damping exp(−2 σ_rel² Δij²) of each interference term",
+    ),
+    "config.oscillation.eta_ee": _n(
+        "true η_ee, scalar NSI: δM_ee = η_ee √|Δm²31| (model = scalar_nsi)",
+        0.0,
+        -1.0,
+        1.0,
+        why="0 is the standard model",
+    ),
+    "config.oscillation.lightest_mass": _n(
+        "lightest neutrino mass, m1 (normal) or m3 (inverted ordering) (model = scalar_nsi)",
+        0.01,
+        0.0,
+        1.0,
+        unit="eV",
+        why="scalar NSI shift the mass matrix linearly, so the absolute masses enter (0.01 eV: arXiv:2602.05564)",
+    ),
     "config.oscillation.matter": _c(
         "matter effect: vacuum, Khan–Nunokawa–Parke closed form, or exact 3×3 diagonalisation (slow)",
         ("vacuum", "knp", "exact"),

@@ -41,6 +41,7 @@ from ...physics import oscillation as oscmod
 from ...physics import response as respmod
 from ...physics import response_matrices as rmat
 from ...physics.banded import BandedMatrix
+from ...physics.hypotheses import HYPOTHESES
 from ...stages import DetectorPrediction, StagedCache
 from .parameters import background_prefix, build_parameters, detector_prefix
 
@@ -198,6 +199,8 @@ class DetectorModel(StagedCache):
         b = background_prefix(config, det)
         self.i_osc = np.array([params.index(n) for n in oscmod.OSC_INPUTS[:4]], dtype=np.int64)
         self.i_density = params.index("matter.density") if "matter.density" in params else None
+        self.hypothesis = HYPOTHESES[config.oscillation.model]
+        self.i_extra = np.array([params.index(n) for n in self.hypothesis.parameters], dtype=np.int64)
         self.i_norm = params.index("flux.norm")
         self.i_snf = params.index("flux.snf") if "flux.snf" in params else None
         self.i_noneq = params.index("flux.noneq") if "flux.noneq" in params else None
@@ -226,9 +229,9 @@ class DetectorModel(StagedCache):
         self.idx_flux = np.array(
             corrections + [int(i) for g in self.i_ff for i in g.ravel()] + list(self.i_ref), dtype=np.int64
         )
-        self.idx_osc = np.concatenate([self.i_osc, [self.i_density] if self.i_density is not None else []]).astype(
-            np.int64
-        )
+        self.idx_osc = np.concatenate(
+            [self.i_osc, [self.i_density] if self.i_density is not None else [], self.i_extra]
+        ).astype(np.int64)
         self.idx_norm = np.concatenate([[self.i_norm], *self.i_cores]).astype(np.int64)
         self.idx_fine = np.concatenate([self.idx_flux, self.idx_osc, self.idx_norm])
         self.idx_det = np.concatenate([[self.i_escale], self.i_pulls, self.i_res]).astype(np.int64)
@@ -284,23 +287,21 @@ class DetectorModel(StagedCache):
 
         def compute():
             s12, s13, dm21, dm31, rho = self._osc_inputs(theta)
-            out = []
-            for g in self.groups:
-                if self.backend == "numba" or osc.matter == "exact":
-                    out.append(
-                        oscmod.survival(
-                            g.grid.nodes, g.baselines, s12, s13, dm21, dm31, osc.matter, rho, osc.electron_fraction
-                        )
-                    )
-                elif osc.matter == "vacuum" or rho == 0.0:
-                    out.append(oscmod.pee_vacuum_numpy(g.grid.nodes, g.baselines, s12, s13, dm21, dm31))
-                else:
-                    out.append(
-                        oscmod.pee_knp_numpy(
-                            g.grid.nodes, g.baselines, s12, s13, dm21, dm31, rho, osc.electron_fraction
-                        )
-                    )
-            return out
+            extra = theta[self.i_extra]
+            numba = self.backend == "numba"
+            return [
+                self.hypothesis.probability(
+                    g.grid.nodes,
+                    g.baselines,
+                    (s12, s13, dm21, dm31),
+                    extra,
+                    osc.matter,
+                    rho,
+                    osc.electron_fraction,
+                    numba=numba,
+                )
+                for g in self.groups
+            ]
 
         return self._stage("survival", theta, self.idx_osc, compute)
 
@@ -508,7 +509,7 @@ class DetectorModel(StagedCache):
         norm_total = float(theta[self.i_norm])
         c_neq, c_snf = self._corrections(theta)
         fractions = self._fractions(theta)
-        g_osc = np.zeros(5)
+        g_osc = np.zeros(5 + len(self.i_extra))
         for k, g in enumerate(self.groups):
             f = g.fold
             if self.backend == "numba":
@@ -521,16 +522,18 @@ class DetectorModel(StagedCache):
             d_norm = np.sum(uphi * probs[k], axis=1)  # ∂S/∂n_r
             grad[self.i_cores[k]] += norm_total * d_norm
             grad[self.i_norm] += float(np.dot(core_scale, d_norm))
-            # oscillation parameters
-            eff, jac = oscmod.effective_jacobian(
-                g.grid.nodes, s12, s13, dm21, dm31, osc.matter, rho, osc.electron_fraction
+            # oscillation parameters (the standard five, then the hypothesis' own)
+            g_osc += self.hypothesis.contraction(
+                g.grid.nodes,
+                g.baselines,
+                norms[:, None] * uphi,
+                (s12, s13, dm21, dm31),
+                theta[self.i_extra],
+                osc.matter,
+                rho,
+                osc.electron_fraction,
+                numba=self.backend == "numba",
             )
-            w = norms[:, None] * uphi
-            if self.backend == "numba":
-                contraction = oscmod.pee_adjoint_kernel(g.grid.nodes, g.baselines, np.ascontiguousarray(w), eff)
-            else:
-                contraction = oscmod.pee_adjoint_numpy(g.grid.nodes, g.baselines, w, eff)
-            g_osc += np.einsum("oj,oij->i", contraction, jac)
             # flux nuisances: Φ = Φ⁰ m, so ∂S/∂z = Σ_rj y_rj Φ⁰_rj M_jk and Φ⁰ sees y m
             y = norms[:, None] * u[None, :] * probs[k]
             phi0, m = parts[k]
@@ -549,6 +552,7 @@ class DetectorModel(StagedCache):
         grad[self.i_osc] += g_osc[:4]
         if self.i_density is not None:
             grad[self.i_density] += g_osc[4]
+        grad[self.i_extra] += g_osc[5:]
 
 
 class ReactorModel:
@@ -564,6 +568,7 @@ class ReactorModel:
     def __init__(self, config: Config, *, backend: str = "numba"):
         self.config = config
         self.parameters = build_parameters(config)
+        self.oscillation_names = config.oscillation.parameter_names  # the standard four, then the hypothesis' own
         self.xsec = ibdmod.make_cross_section(config.ibd.cross_section, config.ibd.neutron_lifetime)
         self.detectors = [DetectorModel(d, config, self.xsec, self.parameters, backend) for d in config.detectors]
 

@@ -51,6 +51,21 @@ def build_parameters(config: Config) -> ParameterSet:
         params.append(
             Parameter(name, getattr(osc, name), limits=limits, fixed=name not in free, description=text, **prior_terms)
         )
+    # the hypothesis' own parameters ([oscillation] model): (description, limits, first MIGRAD step)
+    extras = {
+        "dm2_41": ("Δm²41 [eV²] (sterile)", (0.0, dm2_max), 1e-5),
+        "sin2_theta14": ("sin²θ14 = |U_e4|² (sterile)", (0.0, 1.0), 5e-3),
+        "sigma_rel": ("σ_rel = σ_p/p (wave-packet decoherence)", (0.0, 1.0), 1e-3),
+        "eta_ee": ("η_ee (scalar NSI)", (-1.0, 1.0), 1e-3),
+        "lightest_mass": ("lightest neutrino mass [eV] (scalar NSI)", (0.0, 1.0), 1e-3),
+    }
+    for name, value in osc.extra:
+        text, limits, step = extras[name]
+        constraint = config.fit.constraints.get(name)
+        prior_terms = {"error": constraint[1], "prior_mean": constraint[0]} if constraint else {}
+        params.append(
+            Parameter(name, value, limits=limits, fixed=name not in free, description=text, step=step, **prior_terms)
+        )
     blocks: list[CorrelatedBlock] = []
     if osc.matter != "vacuum":
         params.append(
