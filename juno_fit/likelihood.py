@@ -36,6 +36,7 @@ from ._numba import kernel
 from .config.rules import MAX_COUNTS
 from .errors import ConfigError
 from .model import Model
+from .physics.derived import STANDARD, derived_priors
 from .stages import DetectorPrediction
 from .threads import limited_threads
 
@@ -426,8 +427,9 @@ class Likelihood:
         return var
 
     def prior_terms(self, theta: np.ndarray) -> float:
-        """Σ ((θ − θ₀)/σ)² over independent priors plus δᵀ C⁻¹ δ over correlated blocks."""
-        return prior_kernel(
+        """Σ ((θ − θ₀)/σ)² over independent priors plus δᵀ C⁻¹ δ over correlated blocks, plus the
+        constraints on derived quantities (:mod:`juno_fit.physics.derived`)."""
+        return self._derived_priors(theta) + prior_kernel(
             np.asarray(theta, dtype=float),
             self.pull_index,
             self.pull_mean,
@@ -438,6 +440,11 @@ class Likelihood:
             np.zeros(0),
             False,
         )
+
+    def _derived_priors(self, theta: np.ndarray, grad: np.ndarray | None = None) -> float:
+        fit = self.model.config.fit
+        index = [self.model.parameters.index(n) for n in STANDARD]
+        return derived_priors(theta, index, fit.constraints, fit.derived_inputs, grad)
 
     def _covariance_chi2(self, theta: np.ndarray, expectations: list) -> tuple[float, list, list]:
         """rᵀ C⁻¹ r over all bins, C = diag(stat + bin-to-bin variances) + V, and per detector
@@ -499,6 +506,7 @@ class Likelihood:
             grad,
             True,
         )
+        total += self._derived_priors(theta, grad)
         expectations = self._expectations(theta)
         if expectations is None:
             return np.inf, np.full(len(theta), np.nan)

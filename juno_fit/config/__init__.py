@@ -24,6 +24,7 @@ from .config_file import load_config
 from .inputs import load_csv, resolve_config_path
 from .objects import (
     DAYS_PER_YEAR,
+    DERIVED_QUANTITIES,
     IBD,
     ISOTOPES,
     MODEL_FREE,
@@ -49,6 +50,7 @@ from .reading import parse_exposure, read_csv_columns, read_toml
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "DERIVED_QUANTITIES",
     "IBD",
     "ISOTOPES",
     "MODEL_FREE",

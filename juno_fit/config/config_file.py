@@ -18,6 +18,7 @@ from .dayabay_file import parse_dayabay_config
 from .detector_file import read_detector
 from .inputs import data_file, load_csv, resolve_config_path
 from .objects import (
+    DERIVED_QUANTITIES,
     IBD,
     MODEL_FREE,
     MODEL_PARAMETERS,
@@ -73,12 +74,18 @@ def _constraints(ct: Table, names: tuple[str, ...]) -> dict[str, tuple[float, fl
     in the parameter's accepted range, a finite σ in (0, width of that range]."""
     out: dict[str, tuple[float, float]] = {}
     for name in ct.data:
-        if name not in names:
-            ct.fail(name, f"unknown oscillation parameter (accepted: {', '.join(names)})")
+        if name not in names and name not in DERIVED_QUANTITIES:
+            accepted = ", ".join((*names, *DERIVED_QUANTITIES))
+            ct.fail(name, f"unknown oscillation parameter or derived quantity (accepted: {accepted})")
         pair = ct.get(name, list)
         if not (len(pair) == 2 and all(is_real(x) for x in pair)):
             ct.fail(name, "must be [mean, sigma] of an external Gaussian constraint")
         mean, sigma = float(pair[0]), float(pair[1])
+        if name in DERIVED_QUANTITIES:  # on the magnitude |q|
+            if not (math.isfinite(mean) and math.isfinite(sigma) and 0.0 < sigma <= mean <= 1.0):
+                ct.fail(name, f"needs 0 < sigma ≤ mean ≤ 1 (a constraint on |{name}|), got [{mean:g}, {sigma:g}]")
+            out[name] = (mean, sigma)
+            continue
         r = rules.PARAMETER_RULES[name]
         width = r.hi - r.lo
         if not r.accepts(mean):
@@ -109,13 +116,16 @@ def read_fit(t: Table, st: Table, model: str = "standard") -> Fit:
     minos = t.get("minos", bool)
     retries = t.integer("retries")
     constraints = _constraints(t.table("constraints"), names) if t.has("constraints") else {}
+    dt = t.table("derived", {})
+    derived_inputs = {"sin2_theta23": dt.number("sin2_theta23"), "delta_cp": dt.number("delta_cp")}
+    dt.finish()
     treatment = t.choice("treatment")
     if treatment == "covariance" and statistic == "poisson":
         t.fail("treatment", 'a covariance matrix needs a χ² statistic: set statistic = "cnp", "pearson" or "neyman"')
     t.finish()
     systematics = {name: st.get(name, bool, True) for name in SYSTEMATICS}
     st.finish()
-    return Fit(statistic, tuple(free), systematics, minos, retries, constraints, treatment)
+    return Fit(statistic, tuple(free), systematics, minos, retries, constraints, treatment, derived_inputs)
 
 
 def _shape_correction(ft: Table, folder: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -259,6 +259,9 @@ MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
     "decoherence": ("sigma_rel",),
     "scalar_nsi": ("eta_ee", "lightest_mass"),
 }
+# quantities derived from the standard parameters that [fit] constraints may constrain (their formulas:
+# juno_fit/physics/derived.py), and the inputs of Δm²μμ that P_ee does not contain ([fit.derived])
+DERIVED_QUANTITIES = ("dm2_32", "dm2_ee", "dm2_mumu", "sin2_2theta13")
 # the hypothesis' parameters free unless [fit] parameters says otherwise (Δm²41 is scanned, not fitted)
 MODEL_FREE: dict[str, tuple[str, ...]] = {
     "standard": (),
@@ -280,6 +283,7 @@ class Fit:
     retries: int = 3
     constraints: dict[str, tuple[float, float]] = field(default_factory=dict)  # name → (mean, σ)
     treatment: str = "pulls"  # systematics with priors: "pulls" (fitted) or "covariance" (a matrix in the χ²)
+    derived_inputs: dict[str, float] = field(default_factory=lambda: {"sin2_theta23": 0.5, "delta_cp": 180.0})
 
 
 @dataclass(frozen=True)

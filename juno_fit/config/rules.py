@@ -264,9 +264,28 @@ RULES: dict[str, Rule] = {
     "config.fit.retries": Rule("integer", "MIGRAD restarts when a minimum is not valid", 3, 0, 50),
     "config.fit.constraints": Rule(
         "table",
-        "external Gaussian priors NAME = [mean, σ]: mean in the parameter's accepted range, "
-        "0 < σ ≤ the width of that range, both finite",
+        "external Gaussian priors NAME = [mean, σ] on an oscillation parameter (mean in its accepted range, "
+        "0 < σ ≤ the width of that range) or on the magnitude of a derived quantity, dm2_32, dm2_ee, dm2_mumu "
+        "or sin2_2theta13 (0 < σ ≤ mean ≤ 1)",
         {},
+    ),
+    "config.fit.derived.sin2_theta23": _n(
+        "sin²θ23 in the Δm²μμ of a dm2_mumu constraint (P_ee does not contain it)",
+        0.5,
+        0.0,
+        1.0,
+        lo_open=True,
+        hi_open=True,
+        why="a round value inside the global fits' range; set the one of the measurement you use",
+    ),
+    "config.fit.derived.delta_cp": _n(
+        "δ_CP in the Δm²μμ of a dm2_mumu constraint",
+        180.0,
+        0.0,
+        360.0,
+        hi_open=True,
+        unit="degrees",
+        why="enters as cos δ sin θ13 sin 2θ12 tan θ23 Δm²21, about 1e-5 eV²",
     ),
     "config.fit.spectrum": _c("Daya Bay kind: reactor spectrum factors free or fixed", ("free", "fixed"), "free"),
     "config.systematics.*": _b("switch one systematic uncertainty on (true) or off (false)"),
