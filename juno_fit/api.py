@@ -1,4 +1,6 @@
-"""The public Python API: every task of the ``juno-fit`` command as a function returning a result object.
+"""The public Python API: every task of the ``juno-fit`` command as a function returning a result object
+(this module: configs, models, data, the likelihood, fits, scans and contours; :mod:`juno_fit.studies`:
+the mass ordering, precision tables, toy ensembles and exclusion limits).
 
 The command line is a thin layer over these functions (``juno_fit/cli``): the same inputs give the
 same numbers. Typical use in a notebook::
@@ -18,8 +20,6 @@ work over its workers (one task per scan walk, grid row or exposure).
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import DAYS_PER_YEAR, Config, parse_exposure
+from .config import Config
 from .config import load_config as _load_config
 from .datasets import Dataset
 from .datasets import asimov as _asimov
@@ -37,16 +37,7 @@ from .fitting import contour_lines, crossings, minuit_contour, profile_grid, pro
 from .fitting import fit as _fit
 from .likelihood import Likelihood, warm_model
 from .progress import ProgressBar
-from .results import (
-    SIGMA_LEVELS_1D,
-    SIGMA_LEVELS_2D,
-    ContourResult,
-    FitResult,
-    NmoResult,
-    PrecisionResult,
-    ScanResult,
-    ToysResult,
-)
+from .results import SIGMA_LEVELS_1D, SIGMA_LEVELS_2D, ContourResult, FitResult, ScanResult
 
 __all__ = [
     "Likelihood",
@@ -56,12 +47,9 @@ __all__ = [
     "fit",
     "input_path",
     "load_config",
-    "nmo",
-    "precision",
     "pseudo_experiment",
     "read_data",
     "scan",
-    "toys",
 ]
 
 ProgressArg = bool | Callable[[int, int], None]
@@ -406,180 +394,3 @@ def contour(
         fmin=float(grid["fmin"]),
         mncontour=check,
     )
-
-
-def nmo(
-    config: Any,
-    exposures: Sequence[str | float] | None = None,
-    *,
-    vacuum: bool = False,
-    progress: ProgressArg = True,
-    client: Any = None,
-) -> NmoResult:
-    """Median sensitivity to the mass ordering: Δχ²_NMO = χ²_min(wrong) − χ²_min(true) on Asimov data.
-
-    The wrong-ordering fit starts from several Δm²31 values (the global minimum of the wrong ordering,
-    not the mirror point), so Δχ² is not overestimated.
-
-    Parameters
-    ----------
-    config : Config or JointConfig
-        A JUNO-like config (true ordering: the sign of its ``dm2_31``), or a joint config (each part at
-        its own exposure, labelled ``"own"``).
-    exposures : list of str or float, optional
-        ``"1y"``, ``"6y"``, days, ... (default: the config's own exposure).
-    vacuum : bool
-        Also compute it with the matter effect switched off.
-    progress : bool or callable
-    client : dask.distributed.Client, optional
-        One task per exposure.
-
-    Returns
-    -------
-    NmoResult
-    """
-    from .ordering import nmo_sensitivity
-
-    joint = hasattr(config, "parts")
-    if not joint and not hasattr(config, "detectors"):
-        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
-    if joint and (exposures or vacuum):
-        raise JunoFitError("exposure/vacuum: a joint nmo test runs at each config's own exposure in matter")
-    if joint:
-        labels, days = ["own"], [None]
-    else:
-        labels = [str(e) for e in exposures] if exposures else [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
-        days = [parse_exposure(e, "--exposure", "exposure") for e in (exposures or labels)]
-
-    def run(cfg: Any, what: str) -> dict:
-        found = nmo_sensitivity(cfg, days, progress=_callback(progress, f"nmo {what}", "exposures"), client=client)
-        return dict(zip(labels, found["exposures"].values(), strict=True))
-
-    matter = run(config, "matter")
-    vac = None
-    if vacuum:
-        cfg = dataclasses.replace(config, oscillation=dataclasses.replace(config.oscillation, matter="vacuum"))
-        vac = run(cfg, "vacuum")
-    return NmoResult(config.name, config.oscillation.ordering, labels, days, matter, vac)
-
-
-def precision(
-    config: Any,
-    exposures: Sequence[str | float] | None = None,
-    *,
-    progress: ProgressArg = True,
-    client: Any = None,
-) -> PrecisionResult:
-    """Relative 1σ precision of the free oscillation parameters on Asimov data, stat+syst and stat only.
-
-    Parameters
-    ----------
-    config : str, Config or JointConfig
-        A config (name, path or loaded) and ``exposures``; or a joint config at its parts' exposures.
-    exposures : list of str or float
-        ``"100d"``, ``"6y"``, days (not for a joint config).
-    progress : bool or callable
-    client : dask.distributed.Client, optional
-        One task per fit.
-
-    Returns
-    -------
-    PrecisionResult
-    """
-    from .precision_table import joint_precision
-    from .precision_table import precision as _precision
-
-    bar = _callback(progress, "precision", "fits")
-    if hasattr(config, "parts"):
-        if exposures:
-            raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
-        return PrecisionResult(config.name, joint_precision(config, bar, client=client))
-    if not exposures:
-        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
-    loaded = _load_config(config) if isinstance(config, str | Path) else config
-    table = _precision(loaded, list(exposures), bar, client=client)
-    return PrecisionResult(loaded.name, table)
-
-
-def toys(
-    config: Any,
-    n: int,
-    *,
-    output: str | Path | None = None,
-    first: int = 0,
-    true_ordering: str | None = None,
-    nmo: bool = False,
-    throw_nuisances: bool = False,
-    global_search: bool = False,
-    workers: int | None = 1,
-    scheduler: str | None = None,
-    chunk: int | None = None,
-    force: bool = False,
-    progress: bool = True,
-) -> ToysResult:
-    """Fit an ensemble of pseudo-experiments (toys ``first … first+n−1``) on Dask workers.
-
-    The ensemble streams into ``output`` (HDF5) and resumes from it: toys already there are not
-    fitted again, and toy k is the same for any number of workers (see :func:`pseudo_experiment`).
-
-    Parameters
-    ----------
-    config : str or Config
-    n : int
-        Number of toys.
-    output : str or Path, optional
-        The ensemble file (default: a temporary file, removed after it is read back).
-    first : int
-        Number of the first toy.
-    true_ordering : {"normal", "inverted"}, optional
-        Generate the toys in this ordering (default: the config's).
-    nmo : bool
-        Also fit each toy in the wrong ordering (Δχ²_NMO per toy).
-    throw_nuisances : bool
-        Draw the nuisance parameters from their priors for each toy.
-    global_search : bool
-        Start each fit from several Δm²31 values (finds alias minima at short exposure).
-    workers : int or None
-        Local worker processes (1: in this process; None: one per core).
-    scheduler : str, optional
-        Address of an existing Dask scheduler, e.g. ``tcp://host:8786``.
-    chunk : int, optional
-        Toys per task.
-    force : bool
-        Start ``output`` afresh even when it holds toys.
-    progress : bool
-
-    Returns
-    -------
-    ToysResult
-        The run's counts and timings, the ensemble's summary and its per-toy arrays.
-    """
-    from .ensemble import ensemble_config, read_ensemble, run_ensemble, summarise
-
-    if not 1 <= n <= 10**9 or not 0 <= first < 2**62:
-        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {n} --first {first}")
-    if workers is not None and workers < 1:
-        raise JunoFitError(f"--workers: need at least 1, got {workers}")
-    if chunk is not None and chunk < 1:
-        raise JunoFitError(f"--chunk: need at least 1, got {chunk}")
-    loaded = _load_config(config) if isinstance(config, str | Path) else config
-    loaded = ensemble_config(loaded, true_ordering)
-    with tempfile.TemporaryDirectory(prefix="juno-fit-toys-") as tmp:
-        path = Path(output) if output is not None else Path(tmp) / "toys.h5"
-        run = run_ensemble(
-            loaded,
-            n,
-            path,
-            first=first,
-            nmo=nmo,
-            throw_nuisances=throw_nuisances,
-            global_search=global_search,
-            workers=workers,
-            scheduler=scheduler,
-            force=force,
-            chunk=chunk,
-            show_progress=ProgressBar if progress else False,
-        )
-        run["output"] = str(output) if output is not None else None
-        ensemble = read_ensemble(path)
-    return ToysResult(run, summarise(ensemble), ensemble.arrays(), list(ensemble.spec.parameters))

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 
 __all__ = [
     "draw_contours",
     "draw_correlation",
+    "draw_exclusion",
     "draw_fit_spectrum",
     "draw_nmo",
     "draw_prediction",
@@ -242,7 +244,9 @@ def draw_profile(name: str, x: np.ndarray, dchi2: np.ndarray, ax=None, *, interv
     return ax
 
 
-def draw_contours(names: tuple[str, str], sets: list[dict], ax=None, *, title: str = "", references=None):
+def draw_contours(
+    names: tuple[str, str], sets: list[dict], ax=None, *, title: str = "", references=None, log=(False, False)
+):
     """2D confidence contours (Δχ² = 2.30, 6.18, 11.83) of one or several fits.
 
     Parameters
@@ -256,6 +260,8 @@ def draw_contours(names: tuple[str, str], sets: list[dict], ax=None, *, title: s
     references : list of dict, optional
         Published results drawn as points with 1σ error bars: ``{"label", "x": (value, error),
         "y": (value, error)}``.
+    log : (bool, bool)
+        Logarithmic x and y axes.
 
     Returns
     -------
@@ -286,7 +292,12 @@ def draw_contours(names: tuple[str, str], sets: list[dict], ax=None, *, title: s
     ax.set_xlabel(lx)
     ax.set_ylabel(ly)
     ax.legend(fontsize=8, frameon=False)
-    ax.ticklabel_format(useOffset=False)
+    if log[0]:
+        ax.set_xscale("log")
+    if log[1]:
+        ax.set_yscale("log")
+    if not any(log):
+        ax.ticklabel_format(useOffset=False)
     _title(ax, title)
     return ax
 
@@ -436,5 +447,42 @@ def draw_toy_dchi2(dchi2: np.ndarray, ax=None, *, title: str = ""):
         r"$\Delta\chi^2_\mathrm{NMO} = \chi^2_\mathrm{min}(\mathrm{wrong}) - \chi^2_\mathrm{min}(\mathrm{true})$"
     )
     ax.set_ylabel("toys")
+    _title(ax, title)
+    return ax
+
+
+def draw_exclusion(result: Any, ax=None, *, title: str = ""):
+    """An exclusion plot: per confidence level the raster-scan upper limits (solid) and the 2-dof region
+    boundaries (dashed), in (sin²2θ, Δm²) on logarithmic axes; the excluded side is to the right.
+
+    Parameters
+    ----------
+    result : ExclusionResult
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+    """
+    ax = new_axes(figsize=(6.0, 5.0)) if ax is None else ax
+
+    def s2t(s):
+        s = np.asarray(s, dtype=float)
+        return 4.0 * s * (1.0 - s)
+
+    for k, key in enumerate(result.raster):
+        limits = np.array([np.nan if v is None else v for v in result.raster[key]], dtype=float)
+        ax.plot(s2t(limits), result.masses, "-", color=f"C{k}", lw=1.5, label=f"{key} % CL, raster (1 dof)")
+        for n, line in enumerate(result.regions.get(key, [])):
+            ax.plot(
+                s2t(line[:, 0]), line[:, 1], "--", color=f"C{k}", lw=1.0, label=f"{key} % CL, 2 dof" if n == 0 else None
+            )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # decade labels only
+    ax.set_xlabel(r"$\sin^2 2\theta_{14}$" if result.mixing == "sin2_theta14" else result.mixing)
+    ax.set_ylabel(r"$\Delta m^2_{41}$ [eV$^2$]" if result.mass == "dm2_41" else result.mass)
+    ax.legend(fontsize=8, frameon=False)
     _title(ax, title)
     return ax

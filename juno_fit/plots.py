@@ -18,6 +18,7 @@ from .drawing import (
     correlation_size,
     draw_contours,
     draw_correlation,
+    draw_exclusion,
     draw_fit_spectrum,
     draw_nmo,
     draw_prediction,
@@ -34,6 +35,7 @@ from .stages import DetectorPrediction
 __all__ = [
     "draw_contours",
     "draw_correlation",
+    "draw_exclusion",
     "draw_fit_spectrum",
     "draw_nmo",
     "draw_prediction",
@@ -43,6 +45,7 @@ __all__ = [
     "draw_toy_parameter",
     "plot_contours",
     "plot_correlation",
+    "plot_exclusion",
     "plot_fit_spectrum",
     "plot_nmo",
     "plot_prediction",
@@ -130,10 +133,11 @@ def plot_contours(
     *,
     title: str = "",
     references: list[dict] | None = None,
+    log: tuple[bool, bool] = (False, False),
 ) -> Path:
     """Write :func:`~juno_fit.drawing.draw_contours` (2D contours of one or several fits) to ``path``."""
     fig, ax = _figure(figsize=(6.0, 5.0))
-    draw_contours(names, sets, ax, title=title, references=references)
+    draw_contours(names, sets, ax, title=title, references=references, log=log)
     return _save(fig, path)
 
 
@@ -158,6 +162,13 @@ def plot_correlation(names: list[str], covariance: np.ndarray, path: str | Path,
     size = correlation_size(len(names))
     fig, ax = _figure(figsize=(size + 1.0, size))
     draw_correlation(names, covariance, ax, title=title)
+    return _save(fig, path)
+
+
+def plot_exclusion(result, path: str | Path, *, title: str = "") -> Path:
+    """Write :func:`~juno_fit.drawing.draw_exclusion` (raster limits and 2-dof regions) to ``path``."""
+    fig, ax = _figure(figsize=(6.0, 5.0))
+    draw_exclusion(result, ax, title=title)
     return _save(fig, path)
 
 

@@ -82,13 +82,19 @@ def test_api_functions_document_every_parameter():
 
 def test_top_level_names_are_the_api_functions():
     # the modules fitting/ordering/precision_table do not shadow the functions, whatever was imported
+    import juno_fit.exclusion_limits
     import juno_fit.fitting
     import juno_fit.ordering
     import juno_fit.precision_table  # noqa: F401
 
-    for name in ("fit", "nmo", "precision", "scan", "contour", "toys"):
+    for name in ("fit", "nmo", "precision", "scan", "contour", "toys", "exclusion"):
         assert inspect.isfunction(getattr(jf, name)), name
     assert set(dir(jf)) >= set(jf.__all__)
+    # no module of the package may take a public name: importing it would shadow the function
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(jf.__path__)}
+    assert modules & (set(jf.__all__) - {"plots"}) == set()
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         jf.nope
 

@@ -12,7 +12,7 @@ from .common import (
     _add_parallel,
 )
 from .ensembles import cmd_bench, cmd_merge, cmd_summary, cmd_toys
-from .profiles import cmd_contour, cmd_nmo, cmd_precision, cmd_scan
+from .profiles import cmd_contour, cmd_exclusion, cmd_nmo, cmd_precision, cmd_scan
 from .single import cmd_fit, cmd_predict, cmd_simulate
 
 
@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--range-b", nargs=2, type=float, metavar=("LO", "HI"), help="range of B, ends included (default ±4.5σ)"
     )
+    p.add_argument("--log-a", action="store_true", help="logarithmic grid and axis for A (needs --range-a > 0)")
+    p.add_argument("--log-b", action="store_true", help="logarithmic grid and axis for B (needs --range-b > 0)")
     _add_parallel(p, None)
     p.add_argument(
         "--data",
@@ -118,6 +120,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_contour)
+
+    p = sub.add_parser(
+        "exclusion", help="exclusion limits on a new-physics mixing against its mass splitting (raster and 2 dof)"
+    )
+    _add_config(p)
+    p.add_argument("--data", metavar="FILE", help="data set (.h5) or JUNO release table (.csv); default: Asimov data")
+    p.add_argument("--force-data", action="store_true", help="accept data made for another exposure")
+    p.add_argument("--mixing", default="sin2_theta14", help="the mixing parameter (default sin2_theta14)")
+    p.add_argument("--mass", default="dm2_41", help="the mass splitting (default dm2_41)")
+    p.add_argument(
+        "--mass-range", nargs=2, type=float, metavar=("LO", "HI"), help="default: 1e-5 to [numerics] dm2_max"
+    )
+    p.add_argument("--mass-points", type=int, default=20, metavar="N", help="rows of the grid (default 20)")
+    p.add_argument("--linear-mass", action="store_true", help="linearly spaced rows (default: logarithmic)")
+    p.add_argument("--mixing-range", nargs=2, type=float, metavar=("LO", "HI"), default=(0.0, 0.1))
+    p.add_argument("--mixing-points", type=int, default=21, metavar="N", help="columns of the grid (default 21)")
+    p.add_argument("--cl", type=float, nargs="+", default=[90.0, 95.0], metavar="PERCENT", help="confidence levels")
+    _add_parallel(p, None)
+    p.add_argument("--plot", metavar="FILE", help="exclusion plot (PNG or PDF)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_exclusion)
 
     p = sub.add_parser("nmo", help="mass-ordering sensitivity on Asimov data (both orderings fitted)")
     p.add_argument(

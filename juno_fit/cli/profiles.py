@@ -73,7 +73,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_contour(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from .. import api
     from ..results import SIGMA_LEVELS_2D
@@ -93,6 +92,9 @@ def cmd_contour(args: argparse.Namespace) -> int:
         raise JunoFitError("--share/--keep-constraints: options of a joint fit (--joint with several configs)")
     if joint and args.exposure:
         raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+    for option, flag, rng in (("--log-a", args.log_a, args.range_a), ("--log-b", args.log_b, args.range_b)):
+        if flag and not (rng and rng[0] > 0):
+            raise JunoFitError(f"{option}: needs a positive range ({option.replace('log', 'range')} LO HI with LO > 0)")
     overlaid = len(args.configs) > 1 and not joint
     if args.data is not None and (overlaid or len(args.exposure or []) > 1):
         raise JunoFitError("--data: fits one config at one exposure; give a single config and at most one --exposure")
@@ -115,8 +117,8 @@ def cmd_contour(args: argparse.Namespace) -> int:
                     lik,
                     a,
                     b,
-                    grid_a=np.linspace(*args.range_a, counts[0]) if args.range_a else None,
-                    grid_b=np.linspace(*args.range_b, counts[1]) if args.range_b else None,
+                    grid_a=_nodes(args.range_a, counts[0], args.log_a),
+                    grid_b=_nodes(args.range_b, counts[1], args.log_b),
                     points=counts,
                     mncontour=args.mncontour,
                     label=label,
@@ -132,7 +134,7 @@ def cmd_contour(args: argparse.Namespace) -> int:
         from ..plots import plot_contours
 
         sets = [{"label": r.label, "lines": r.lines, "best": (r.best.values[a], r.best.values[b])} for r in results]
-        plot_contours((a, b), sets, args.plot)
+        plot_contours((a, b), sets, args.plot, log=(args.log_a, args.log_b))
         print(f"wrote {args.plot}", file=sys.stderr)
     ok = all(r.valid.all() for r in results)
     if args.json:
@@ -157,8 +159,58 @@ def cmd_contour(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _nodes(rng, count: int, log: bool):
+    """Grid nodes over a range, ends included (None without a range: the API's default)."""
+    import numpy as np
+
+    if not rng:
+        return None
+    return np.geomspace(*rng, count) if log else np.linspace(*rng, count)
+
+
+def cmd_exclusion(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .. import studies
+    from ..config import load_config
+
+    config = load_config(args.config, exposure=args.exposure)
+    if not 3 <= args.mixing_points <= MAX_GRID_POINTS or not 3 <= args.mass_points <= MAX_GRID_POINTS:
+        raise JunoFitError(f"--mixing-points/--mass-points: need 3 to {MAX_GRID_POINTS}")
+    lo, hi = args.mixing_range
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0.0 <= lo < hi):
+        raise JunoFitError(f"--mixing-range: need finite 0 ≤ LO < HI, got {lo} {hi}")
+    _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
+    lik = _likelihood_for(config, args.data, args.force_data)
+    with _client(args) as client:
+        result = studies.exclusion(
+            lik,
+            args.mixing,
+            args.mass,
+            mass_range=tuple(args.mass_range) if args.mass_range else None,
+            mass_points=args.mass_points,
+            log_mass=not args.linear_mass,
+            mixing_values=np.linspace(lo, hi, args.mixing_points),
+            levels=[cl / 100.0 for cl in args.cl],
+            progress=_progress("exclusion", "rows"),
+            client=client,
+        )
+    if args.plot:
+        from ..plots import plot_exclusion
+
+        plot_exclusion(result, args.plot, title=config.description or config.name)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    ok = bool(result.valid.all())
+    if args.json:
+        _print_json(result.to_dict())
+        return 0 if ok else 1
+    print(repr(result))
+    print(f"  ({result.to_dict()['convention']})")
+    return 0 if ok else 1
+
+
 def cmd_nmo(args: argparse.Namespace) -> int:
-    from .. import api
+    from .. import studies
 
     joint = len(args.configs) > 1
     if joint and (args.exposure or args.vacuum or args.plot):
@@ -168,7 +220,7 @@ def cmd_nmo(args: argparse.Namespace) -> int:
         raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
     with _client(args) as client:
-        result = api.nmo(
+        result = studies.nmo(
             config,
             args.exposure,
             vacuum=args.vacuum,
@@ -206,7 +258,7 @@ def cmd_nmo(args: argparse.Namespace) -> int:
 
 
 def cmd_precision(args: argparse.Namespace) -> int:
-    from .. import api
+    from .. import studies
 
     joint = len(args.configs) > 1
     if joint and args.exposure:
@@ -215,7 +267,7 @@ def cmd_precision(args: argparse.Namespace) -> int:
         raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
     config = _load(args, args.configs) if joint else args.configs[0]
     with _client(args) as client:
-        result = api.precision(config, args.exposure, progress=_progress("precision", "fits"), client=client)
+        result = studies.precision(config, args.exposure, progress=_progress("precision", "fits"), client=client)
     if args.json:
         _print_json(result.to_dict())
         return 0
