@@ -53,6 +53,10 @@ PARAM_AXES = {
     "dm2_31": (r"$\Delta m^2_{31}$ [$10^{-3}$ eV$^2$]", 1e3),
     "dm2_32": (r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$]", 1e3),
     "matter.density": (r"$\rho$ [g/cm$^3$]", 1.0),
+    "sin2_theta14": (r"$\sin^2\theta_{14}$", 1.0),
+    "dm2_41": (r"$\Delta m^2_{41}$ [eV$^2$]", 1.0),
+    "sigma_rel": (r"$\sigma_\mathrm{rel} = \sigma_p/p$", 1.0),
+    "eta_ee": (r"$\eta_{ee}$", 1.0),
 }
 SIGMA_STYLES = {"1": ("-", 1.0), "2": ("--", 0.8), "3": (":", 0.8)}
 ENERGY_LABEL = r"$E_\mathrm{vis}$ (prompt, reconstructed) [MeV]"
