@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from .drawing import __all__ as DRAW_NAMES
 from .drawing import (
     correlation_size,
     draw_contours,
@@ -33,16 +34,7 @@ from .files import atomic_output
 from .stages import DetectorPrediction
 
 __all__ = [
-    "draw_contours",
-    "draw_correlation",
-    "draw_exclusion",
-    "draw_fit_spectrum",
-    "draw_nmo",
-    "draw_prediction",
-    "draw_profile",
-    "draw_pulls",
-    "draw_toy_dchi2",
-    "draw_toy_parameter",
+    *DRAW_NAMES,
     "plot_contours",
     "plot_correlation",
     "plot_exclusion",

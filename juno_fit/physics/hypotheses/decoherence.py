@@ -25,7 +25,7 @@ import numpy as np
 
 from ..._numba import kernel
 from ...constants import OSC_PHASE
-from .. import oscillation as osc
+from .effective import OnEffectiveParameters
 
 
 def pee_decoherence_numpy(enu, baselines, eff, sigma):
@@ -155,32 +155,16 @@ def pee_wave_packet_average(enu, baseline, s12sq, s13sq, dm21, dm31, sigma, node
     return out
 
 
-class Decoherence:
+class Decoherence(OnEffectiveParameters):
     """Wave-packet decoherence: ``sigma_rel`` (σ_p/p)."""
 
     name = "decoherence"
     parameters = ("sigma_rel",)
+    own_rows = (5,)
+    kernel = staticmethod(pee_decoherence_kernel)
+    numpy = staticmethod(pee_decoherence_numpy)
+    adjoint_kernel = staticmethod(pee_decoherence_adjoint_kernel)
+    adjoint_numpy = staticmethod(pee_decoherence_adjoint_numpy)
 
-    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True):
-        (sigma,) = (float(x) for x in extra)
-        eff, _jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
-        enu = np.ascontiguousarray(enu, dtype=float)
-        baselines = np.ascontiguousarray(baselines, dtype=float)
-        if numba:
-            return pee_decoherence_kernel(enu, baselines, np.ascontiguousarray(eff), sigma)
-        return pee_decoherence_numpy(enu, baselines, eff, sigma)
-
-    def contraction(self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True):
-        (sigma,) = (float(x) for x in extra)
-        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
-        if numba:
-            g = pee_decoherence_adjoint_kernel(
-                np.ascontiguousarray(enu, dtype=float),
-                np.ascontiguousarray(baselines, dtype=float),
-                np.ascontiguousarray(weights),
-                np.ascontiguousarray(eff),
-                sigma,
-            )
-        else:
-            g = pee_decoherence_adjoint_numpy(enu, baselines, weights, eff, sigma)
-        return np.concatenate([np.einsum("oj,oij->i", g[:5], jac), [g[5].sum()]])
+    def own(self, extra) -> tuple[float]:
+        return (float(extra[0]),)

@@ -28,6 +28,7 @@ import numpy as np
 from ..._numba import kernel
 from ...constants import OSC_PHASE
 from .. import oscillation as osc
+from .effective import OnEffectiveParameters
 
 
 def _u(s12, s13):
@@ -197,34 +198,17 @@ def pee_exact_3p1(
     return out
 
 
-class Sterile3p1:
+class Sterile3p1(OnEffectiveParameters):
     """3+1 sterile mixing: ``dm2_41`` [eV²], ``sin2_theta14``."""
 
     name = "sterile_3p1"
     parameters = ("dm2_41", "sin2_theta14")
+    own_rows = (6, 5)  # the adjoint's rows of Δm²41 and sin²θ14
+    kernel = staticmethod(pee_3p1_kernel)
+    numpy = staticmethod(pee_3p1_numpy)
+    adjoint_kernel = staticmethod(pee_3p1_adjoint_kernel)
+    adjoint_numpy = staticmethod(pee_3p1_adjoint_numpy)
 
-    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True):
+    def own(self, extra) -> tuple[float, float]:
         dm41, s14 = (float(x) for x in extra)
-        eff, _jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
-        enu = np.ascontiguousarray(enu, dtype=float)
-        baselines = np.ascontiguousarray(baselines, dtype=float)
-        if numba:
-            return pee_3p1_kernel(enu, baselines, np.ascontiguousarray(eff), s14, dm41)
-        return pee_3p1_numpy(enu, baselines, eff, s14, dm41)
-
-    def contraction(self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True):
-        dm41, s14 = (float(x) for x in extra)
-        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
-        if numba:
-            g = pee_3p1_adjoint_kernel(
-                np.ascontiguousarray(enu, dtype=float),
-                np.ascontiguousarray(baselines, dtype=float),
-                np.ascontiguousarray(weights),
-                np.ascontiguousarray(eff),
-                s14,
-                dm41,
-            )
-        else:
-            g = pee_3p1_adjoint_numpy(enu, baselines, weights, eff, s14, dm41)
-        std_part = np.einsum("oj,oij->i", g[:5], jac)
-        return np.concatenate([std_part, [g[6].sum(), g[5].sum()]])  # the order of ``parameters``
+        return s14, dm41
