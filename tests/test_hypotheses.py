@@ -338,3 +338,13 @@ def test_model_gradient_and_null_fit(fast_config, model, name, truth, values):
         assert abs(result.values[name]) < 1e-2 * result.errors[name]
     for p, value in zip(FREE[:4], STANDARD, strict=True):
         assert abs(result.values[p] - value) <= 1e-2 * result.errors[p], p
+
+
+@pytest.mark.parametrize(("matter", "density"), [("vacuum", 0.0), ("knp", 2.45), ("knp", 0.0)])
+def test_effective_parameters_equal_those_of_the_jacobian(matter, density):
+    # the evaluation path (real arithmetic) and the gradient path (complex step) give the same
+    # effective parameters, to rounding
+    e = np.linspace(1.8, 12.0, 200)
+    fast = osc.effective_parameters(e, *STANDARD, matter, density, 0.5)
+    with_jacobian, _ = osc.effective_jacobian(e, *STANDARD, matter, density, 0.5)
+    np.testing.assert_allclose(fast, with_jacobian, rtol=1e-14, atol=0)

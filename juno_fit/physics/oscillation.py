@@ -229,6 +229,18 @@ def survival(enu, baselines, s12sq, s13sq, dm21, dm31, matter, density, electron
 OSC_INPUTS = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31", "matter.density")
 
 
+def effective_parameters(enu, s12sq, s13sq, dm21, dm31, matter, density, electron_fraction) -> np.ndarray:
+    """The effective parameters (s12ᵐ, s13ᵐ, Δm²21ᵐ, Δm²31ᵐ, Δm²32ᵐ), shape (5, N), without their
+    Jacobian (the first output of :func:`effective_jacobian`, for evaluations that need no gradient)."""
+    enu = np.asarray(enu, dtype=float)
+    if matter == "vacuum" or density == 0.0:
+        return np.array([np.full(len(enu), v) for v in (s12sq, s13sq, dm21, dm31, dm31 - dm21)])
+    if matter != "knp":
+        raise ValueError(f"effective parameters are available for vacuum and knp, not {matter!r}")
+    a = -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction * enu
+    return np.array(knp_effective_numpy(a, s12sq, s13sq, dm21, dm31))
+
+
 def effective_jacobian(enu, s12sq, s13sq, dm21, dm31, matter, density, electron_fraction):
     """Effective parameters (s12ᵐ, s13ᵐ, Δm²21ᵐ, Δm²31ᵐ, Δm²32ᵐ), shape (5, N), and their Jacobian
     with respect to (s12, s13, Δm²21, Δm²31, ρ), shape (5, 5, N).

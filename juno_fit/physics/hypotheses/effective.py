@@ -25,7 +25,7 @@ class OnEffectiveParameters:
         raise NotImplementedError
 
     def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True):
-        eff, _jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
+        eff = osc.effective_parameters(enu, *std, matter, density, electron_fraction)
         enu = np.ascontiguousarray(enu, dtype=float)
         baselines = np.ascontiguousarray(baselines, dtype=float)
         if numba:
