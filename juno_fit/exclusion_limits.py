@@ -7,7 +7,7 @@ correction; that is a separate construction):
 
 - **raster scan** (1 dof per slice): in each row, Δχ²(x) = χ²(m, x) − min_x χ²(m, x); the upper limit
   on x at a confidence level is where it crosses the χ² quantile of one degree of freedom (2.71 at
-  90 %, 3.84 at 95 %), interpolated linearly between nodes;
+  90 %, 3.84 at 95 %), found by interpolating √Δχ² linearly between nodes (exact for a parabola);
 - **2-dof region**: Δχ² = χ²(m, x) − χ²_min over the whole grid (and the free fit), its contours at the
   quantiles of two degrees of freedom (4.61 at 90 %, 5.99 at 95 %);
 - **against the standard model**: Δχ²_SM = χ²(x = 0) − χ²_min, the improvement of the best
@@ -27,6 +27,15 @@ from .likelihood import Likelihood
 def quantile(cl: float, dof: int) -> float:
     """The χ² quantile of ``dof`` degrees of freedom at confidence level ``cl`` (a fraction)."""
     return float(chi2.ppf(cl, dof))
+
+
+def raster_limit(xs: np.ndarray, chi: np.ndarray, level: float) -> float | None:
+    """Upper limit on x from one slice χ²(x): where Δχ² = χ² − min χ² crosses ``level`` above the minimum.
+    √Δχ² is linear in the distance from a minimum where Δχ² is quadratic, so interpolating it between
+    nodes finds the crossing of a parabola exactly (interpolating Δχ² itself would not). None when the
+    slice stays below the level."""
+    d = np.sqrt(np.maximum(chi - np.nanmin(chi), 0.0))
+    return crossings(xs, d, float(np.sqrt(level)))[1]
 
 
 def exclusion_grid(
@@ -56,13 +65,9 @@ def exclusion_grid(
     for cl in levels:
         key = f"{100 * cl:g}"
         level1, level2 = quantile(cl, 1), quantile(cl, 2)
-        limits = []
-        for row in chi:
-            d = row - np.nanmin(row)
-            _lo, hi = crossings(xs, d, level1)
-            limits.append(hi)
-        raster[key] = limits
-        regions[key] = [line[:, ::-1] for line in contour_lines(masses, xs, chi - fmin, level2)]
+        raster[key] = [raster_limit(xs, row, level1) for row in chi]
+        root = np.sqrt(np.maximum(chi - fmin, 0.0))
+        regions[key] = [line[:, ::-1] for line in contour_lines(masses, xs, root, np.sqrt(level2))]
     at_null = chi[:, int(np.argmin(np.abs(xs)))]
     k = np.unravel_index(int(np.nanargmin(chi)), chi.shape)
     return {

@@ -6,7 +6,8 @@ Each study uses ``configs/juno_2025_first_data.toml`` on the release spectrum
 
 1. **Sterile (3+1)**: raster-scan (1 dof) and 2-dof exclusion in (sin²2θ14, Δm²41) for
    1e-5 ≤ Δm²41 ≤ 1e-2 eV² (the E_ν grid widened to ``dm2_max = 1e-2``), and the Δχ² of the best point
-   against the standard model. Published (arXiv:2603.24677, abstract): sensitivity for
+   against the standard model; the same from Daya Bay's release (``dayabay_nGd``, Δm²41 ≤ 0.03 eV²) and
+   from both combined (sin²θ14 and Δm²41 shared). Published (arXiv:2603.24677, abstract): sensitivity for
    1e-5 ≲ Δm²41 ≲ 1e-2 eV² down to sin²2θ14 ~ O(0.1).
 2. **Decoherence**: the profile of σ_rel and its one-sided upper limits (Δχ² = 2.71, 3.84 from the
    minimum). Published with JUNO's data: arXiv:2606.13362 (numbers not read); Daya Bay 621 days:
@@ -67,7 +68,7 @@ def sterile(out, args, client) -> list[str]:
         lik,
         mass_range=(1e-5, 1e-2),
         mass_points=8 if args.quick else 25,
-        mixing_values=np.linspace(0.0, 0.2, 9 if args.quick else 41),
+        mixing_values=0.2 * np.linspace(0.0, 1.0, 9 if args.quick else 41) ** 2,  # dense near 0
         progress=False,
         client=client,
     )
@@ -110,6 +111,81 @@ def sterile(out, args, client) -> list[str]:
         "",
     ]
     return lines
+
+
+def sterile_dayabay_and_joint(out, args, client) -> list[str]:
+    """Daya Bay's release alone and JUNO 2025 + Daya Bay (sin²θ14 and Δm²41 shared), same method."""
+    from juno_fit.joint import JointConfig
+
+    dyb = jf.load_config(
+        "dayabay_nGd",
+        oscillation={"model": "sterile_3p1", "dm2_41": 1e-3},
+        fit={"parameters": ["sin2_2theta13", "dm2_32", "sin2_theta14"]},
+    )
+    juno = jf.load_config(
+        CONFIG,
+        oscillation={"model": "sterile_3p1", "dm2_41": 1e-3},
+        numerics={"dm2_max": 1e-2},
+        fit={"parameters": [*STANDARD, "sin2_theta14"]},
+    )
+    rows, lines = [], []
+    cases = (
+        ("Daya Bay (3158 days, nGd)", dyb, (1e-3, 0.03), 0.03 * np.linspace(0.0, 1.0, 7 if args.quick else 21) ** 2),
+        (
+            "JUNO 2025 + Daya Bay",
+            JointConfig((juno, dyb), shared=("sin2_theta14", "dm2_41")),
+            (1e-3, 1e-2),
+            0.03 * np.linspace(0.0, 1.0, 7 if args.quick else 21) ** 2,
+        ),
+    )
+    for label, config, mass_range, mixings in cases:
+        model = jf.build_model(config)
+        parts = getattr(model, "parts", None)
+        if parts is None:
+            data = jf.read_data("real", model)
+        else:
+            data = [jf.read_data(jf.input_path("detector", "juno2025/fig3_panel_a_data.csv"), parts[0])]
+            data.append(jf.read_data("real", parts[1]))
+        t0 = time.perf_counter()
+        result = jf.exclusion(
+            jf.Likelihood(model, data),
+            mass_range=mass_range,
+            mass_points=5 if args.quick else 12,
+            mixing_values=mixings,
+            progress=False,
+            client=client,
+        )
+        seconds = time.perf_counter() - t0
+        tag = "dayabay" if parts is None else "joint"
+        ax = result.plot(title=f"{label}: 3+1 sterile neutrino")
+        ax.figure.savefig(out / f"bsm_sterile_{tag}.png", dpi=130, bbox_inches="tight")
+        limits = [v for v in result.to_dict()["raster"]["95"] if v["limit"] is not None]
+        strongest = min(limits, key=lambda v: v["limit_sin2_2theta"]) if limits else None
+        rows.append(
+            f"| {label} | {mass_range[0]:g} … {mass_range[1]:g} | "
+            + (f"{strongest['limit_sin2_2theta']:.4f} at {strongest['mass']:.3g} eV²" if strongest else "none in range")
+            + f" | {result.dchi2_standard:.2f} | {seconds:.0f} s |"
+        )
+        lines.append(f"![{tag}](bsm_sterile_{tag}.png)")
+    return [
+        "### Daya Bay's release, and JUNO 2025 + Daya Bay",
+        "",
+        "The same method (95 % CL raster, Wilks). Daya Bay's mesh resolves Δm²41 up to 0.03 eV² (the config "
+        "refuses more); in the joint fit sin²θ14 and Δm²41 are shared, every other parameter is per experiment "
+        "(the oscillation parameters shared as in the standard joint fit).",
+        "",
+        "| data | Δm²41 range [eV²] | strongest 95 % limit on sin²2θ14 | Δχ² best − SM | time |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        "- Published: Daya Bay's full-data search (PRL 133, 051801 (2024), arXiv:2404.01687) uses nGd and nH "
+        "data with its own flux model and reports its limits in a figure; its numbers could not be read here. "
+        "The release's nGd model here bounds sin²2θ14 at the 1e-2 level in 1e-3 … 3e-2 eV², where the near/far "
+        "ratio is most sensitive, as expected from that search.",
+        "",
+        *lines,
+        "",
+    ]
 
 
 def one_sided(lik, name, values) -> tuple[dict, object]:
@@ -249,6 +325,7 @@ def main() -> int:
     ]
     with dask_client(args.workers, None) as client:
         text += sterile(args.outdir, args, client)
+        text += sterile_dayabay_and_joint(args.outdir, args, client)
     text += decoherence(args.outdir, args)
     text += scalar_nsi(args.outdir, args)
     text += ordering(args.outdir, args)

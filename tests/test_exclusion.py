@@ -97,3 +97,12 @@ def test_log_contour_grid(fast_config):
     assert code == 0
     nodes = np.array(strict_json(out)["results"][0]["grid"]["a"])
     np.testing.assert_allclose(nodes, np.geomspace(0.28, 0.34, 5), rtol=1e-12)
+
+
+def test_raster_limit_is_exact_for_a_parabola():
+    from juno_fit.exclusion_limits import raster_limit
+
+    xs = np.array([0.0, 0.005, 0.01, 0.02, 0.04])  # nodes far coarser than the limit's scale
+    chi = 100.0 + (xs / 0.004) ** 2
+    assert raster_limit(xs, chi, 3.841) == pytest.approx(0.004 * np.sqrt(3.841), rel=1e-12)
+    assert raster_limit(xs, 100.0 + 0.0 * xs, 3.841) is None

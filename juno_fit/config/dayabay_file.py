@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from .objects import MODEL_FREE, MODEL_PARAMETERS
+
 DYB_SYSTEMATICS = (
     "solar",  # sin²2θ12, Δm²21 (survival_probability_solar.yaml)
     "resolution",  # a, b, c (detector_eres.yaml)
@@ -23,6 +25,10 @@ DYB_SYSTEMATICS = (
     "hm_uncorrelated",  # Huber–Mueller uncorrelated, per isotope and 50 keV node
 )
 DYB_OSCILLATION = ("sin2_2theta13", "dm2_32", "sin2_2theta12", "dm2_21")
+# The fastest oscillation the release's integration mesh resolves (a new hypothesis' Δm²): at 0.03 eV²
+# the phase at the far hall (1.93 km) advances by at most 0.3 rad between mesh points (the widest step
+# is 13 keV at 1.8–3 MeV; at 0.1 eV² that would be 1 rad).
+DYB_DM2_MAX = 0.03
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class DayaBayOscillation:
     matter: str = "vacuum"  # or "knp": the Khan–Nunokawa–Parke effective parameters (arXiv:1910.12900)
     density: float = 2.45  # g/cm³ (GNA v06b, PHYSICS.md §5.7); used when matter = "knp"
     electron_fraction: float = 0.5
+    model: str = "standard"  # the hypothesis of the survival probability ([oscillation] model)
+    extra: tuple[tuple[str, float], ...] = ()  # true values of its own parameters
 
     @property
     def dm2_31(self) -> float:  # the sign of the ordering, for code that asks the JUNO config's way
@@ -90,12 +98,25 @@ def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, 
     density = dt.number("density")
     electron_fraction = dt.number("electron_fraction")
     dt.finish()
+    # [oscillation]: only the hypothesis and its parameters (the release gives the standard ones)
+    ot = t.table("oscillation", {})
+    model = ot.choice("model")
+    for other, names in MODEL_PARAMETERS.items():
+        for key in names:
+            if key not in MODEL_PARAMETERS[model] and ot.has(key):
+                ot.fail(key, f'a parameter of model = "{other}", not of model = "{model}"')
+    extra = tuple((key, ot.number(key)) for key in MODEL_PARAMETERS[model])
+    for key, value in extra:
+        if key.startswith("dm2_") and value > DYB_DM2_MAX:
+            ot.fail(key, f"must be at most {DYB_DM2_MAX:g} eV² for Daya Bay, the fastest oscillation its mesh resolves")
+    ot.finish()
+    accepted = DYB_OSCILLATION + MODEL_PARAMETERS[model]
     ft = t.table("fit", {})
     statistic = ft.choice("statistic", ("covariance", "pulls"), "covariance")
-    free = ft.get("parameters", list, ["sin2_2theta13", "dm2_32"])
+    free = ft.get("parameters", list, ["sin2_2theta13", "dm2_32", *MODEL_FREE[model]])
     for p in free:
-        if p not in DYB_OSCILLATION:
-            ft.fail("parameters", f"unknown oscillation parameter {p!r} (accepted: {', '.join(DYB_OSCILLATION)})")
+        if p not in accepted:
+            ft.fail("parameters", f"unknown oscillation parameter {p!r} (accepted: {', '.join(accepted)})")
     spectrum = ft.choice("spectrum", ("free", "fixed"), "free")
     minos = ft.get("minos", bool, True)
     retries = ft.get("retries", int, 3)
@@ -115,7 +136,7 @@ def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, 
         release_format,
         cnp_variance,
         background_sigma,
-        DayaBayOscillation(ordering, matter, density, electron_fraction),
+        DayaBayOscillation(ordering, matter, density, electron_fraction, model, extra),
         fit,
         seed,
     )

@@ -10,11 +10,13 @@ import numpy as np
 from ...config.dayabay_file import DYB_OSCILLATION, DYB_SYSTEMATICS, DayaBayConfig
 from ...constants import SECONDS_PER_DAY
 from ...dayabay_release import Release
+from ...physics.hypotheses import HYPOTHESES
 from ...physics.oscillation import effective_s2t, pee_eff_kernel, pee_eff_numpy
 from ...physics.response_matrices import distortion_adjoint, distortion_matrix, rebin_matrix
 from ...physics.response_matrices import leakage_derivative as iav_derivative
 from ...physics.response_matrices import leakage_matrix as iav_matrix
 from ...stages import DetectorPrediction, StagedCache
+from . import hypothesis as hypmod
 from .inputs import (
     _param,
     _value_sigma,
@@ -149,6 +151,9 @@ class DayaBayModel(StagedCache):
         rel = self.release
         ix = p.index
         self.i_osc = np.array([ix(n) for n in DYB_OSCILLATION], dtype=np.int64)
+        self.hypothesis = HYPOTHESES[self.config.oscillation.model]
+        self.i_extra = np.array([ix(n) for n in self.hypothesis.parameters], dtype=np.int64)
+        self.i_pee = np.concatenate([self.i_osc, self.i_extra]).astype(np.int64)
         self.i_spec = np.array([ix(f"spec.{k:02d}") for k in range(len(rel.spectrum_mesh))], dtype=np.int64)
         self.i_power = np.array([ix(f"reactor.power.{r}") for r in rel.reactors], dtype=np.int64)
         self.i_snf = np.array([ix(f"reactor.snf.{r}") for r in rel.reactors], dtype=np.int64)
@@ -219,6 +224,8 @@ class DayaBayModel(StagedCache):
         return self._stage("ab", theta, self.idx_ab, compute)
 
     def _pee(self, theta: np.ndarray, derivatives: bool = False):
+        if self.i_extra.size:  # a hypothesis beyond three flavours: its P_ee, the gradient by contraction
+            return self._stage("pee_h", theta, self.i_pee, lambda: hypmod.probability(self, theta)), None
         s2t13, dm32, s2t12, dm21 = (float(x) for x in theta[self.i_osc])
         enu, base = self.inputs.mesh.enu, self.inputs.baselines
 
@@ -262,7 +269,7 @@ class DayaBayModel(StagedCache):
             fn = raw_kernel if self.backend == "numba" else raw_numpy
             return fn(p, f, a, b, self.inputs.mesh.bin, self.det_of_pair, self.inputs.mesh.n_bins)
 
-        idx = np.concatenate([self.i_osc, self.i_spec, self.idx_ab])
+        idx = np.concatenate([self.i_pee, self.i_spec, self.idx_ab])
         return self._stage("raw", theta, idx, compute)
 
     def response(self, theta: np.ndarray, d: int) -> np.ndarray:
@@ -365,9 +372,12 @@ class DayaBayModel(StagedCache):
         p, dp = self._pee(theta, derivatives=True)
         f = self._free_factor(theta)
         a, b = self._ab(theta)
-        fn = raw_adjoint_kernel if self.backend == "numba" else raw_adjoint_numpy
-        g_osc, g_f = fn(p, dp, f, a, b, self.inputs.mesh.bin, self.det_of_pair, np.ascontiguousarray(raw_adj))
         grad = np.zeros(len(theta))
+        if dp is None:
+            g_osc, grad[self.i_extra], g_f = hypmod.gradient(self, theta, p, f, a, b, raw_adj)
+        else:
+            fn = raw_adjoint_kernel if self.backend == "numba" else raw_adjoint_numpy
+            g_osc, g_f = fn(p, dp, f, a, b, self.inputs.mesh.bin, self.det_of_pair, np.ascontiguousarray(raw_adj))
         grad[self.i_osc] = g_osc
         gf = g_f * f
         n_spec = len(self.i_spec)

@@ -95,6 +95,19 @@ def build_parameters(release: Release, cfg: DayaBayConfig) -> tuple:
             )
         else:
             nuisance("solar", name, value, sigma, text)
+    hypothesis_limits = {"dm2_41": (0.0, 0.03), "sin2_theta14": (0.0, 1.0), "sigma_rel": (0.0, 1.0)}
+    steps = {"dm2_41": 1e-4, "sin2_theta14": 5e-3, "sigma_rel": 1e-3}
+    for name, value in cfg.oscillation.extra:
+        params.append(
+            Parameter(
+                name,
+                value,
+                limits=hypothesis_limits.get(name, (None, None)),
+                fixed=name not in free_osc,
+                description=f"{name} ([oscillation] model = {cfg.oscillation.model})",
+                step=steps.get(name, 1e-3),
+            )
+        )
     for k in range(len(release.spectrum_mesh)):
         params.append(
             Parameter(
