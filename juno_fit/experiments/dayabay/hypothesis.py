@@ -21,11 +21,13 @@ from ...constants import OSC_PHASE
 def standard_inputs(s2t13: float, dm32: float, s2t12: float, dm21: float) -> tuple[tuple, np.ndarray]:
     """(s12, s13, Δm²21, Δm²31) and the matrix J with ∂(standard)/∂(Daya Bay) (rows: s12, s13, Δm²21,
     Δm²31; columns: sin²2θ13, Δm²32, sin²2θ12, Δm²21)."""
-    r13, r12 = math.sqrt(1.0 - s2t13), math.sqrt(1.0 - s2t12)
+    r13, r12 = math.sqrt(max(1.0 - s2t13, 0.0)), math.sqrt(max(1.0 - s2t12, 0.0))
     std = (0.5 * (1.0 - r12), 0.5 * (1.0 - r13), dm21, dm32 + dm21)
     jac = np.zeros((4, 4))
-    jac[0, 2] = 0.25 / r12
-    jac[1, 0] = 0.25 / r13
+    # at sin²2θ = 1 (θ = 45°, the parameters' upper limit, which a fit may touch) the derivative of
+    # sin²θ is infinite: it is capped there
+    jac[0, 2] = 0.25 / max(r12, 1e-12)
+    jac[1, 0] = 0.25 / max(r13, 1e-12)
     jac[2, 3] = 1.0
     jac[3, 1] = 1.0
     jac[3, 3] = 1.0
