@@ -234,16 +234,19 @@ def fit(
     return _fit(likelihood, minos=names, start=start, seed=seed)
 
 
-def _check_free(likelihood: Likelihood, name: str, option: str) -> None:
-    params = likelihood.model.parameters
+def check_free(model: Any, name: str, option: str) -> None:
+    """Refuse (one line naming ``option``) a parameter the model does not have or holds fixed."""
+    params = model.parameters
     if name not in params:
         raise JunoFitError(f"{option}: unknown parameter {name!r} (accepted: {', '.join(params.names)})")
     if params[name].fixed:
         raise JunoFitError(f"{option}: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
 
 
-def _check_within(likelihood: Likelihood, name: str, values: np.ndarray, option: str) -> None:
-    lo, hi = likelihood.model.parameters[name].limits
+def check_within(model: Any, name: str, values: Sequence[float] | np.ndarray, option: str) -> None:
+    """Refuse (one line naming ``option``) values of a parameter that are not finite or leave its limits."""
+    values = np.asarray(values, dtype=float)
+    lo, hi = model.parameters[name].limits
     if not np.all(np.isfinite(values)):
         raise JunoFitError(f"{option}: values of {name} must be finite")
     if (lo is not None and values.min() < lo) or (hi is not None and values.max() > hi):
@@ -285,13 +288,15 @@ def scan(
     ScanResult
         Points, Δχ², and the 1, 2, 3σ intervals where Δχ² crosses 1, 4, 9 (linear interpolation).
     """
-    _check_free(likelihood, name, "--param")
+    check_free(likelihood.model, name, "--param")
+    if values is not None:  # given values are refused before any fit
+        check_within(likelihood.model, name, values, "--range")
     best = _fit(likelihood, minos=[]) if best is None else best
     if values is None:
         centre, error = best.values[name], best.errors[name]
         values = np.linspace(centre - 4 * error, centre + 4 * error, points)
+        check_within(likelihood.model, name, values, "--range")
     values = np.asarray(values, dtype=float)
-    _check_within(likelihood, name, values, "--range")
     start = time.perf_counter()
     found, best = profile_scan(
         likelihood, name, values, best=best, progress=_callback(progress, f"scan {name}", "points"), client=client
@@ -353,18 +358,20 @@ def contour(
     """
     if a == b:
         raise JunoFitError(f"--params: need two different parameters, got {a} twice")
-    _check_free(likelihood, a, "--params")
-    _check_free(likelihood, b, "--params")
+    grids = ((a, grid_a, "--range-a"), (b, grid_b, "--range-b"))
+    for name, given, option in grids:  # given grids are refused before any fit
+        check_free(likelihood.model, name, "--params")
+        if given is not None:
+            check_within(likelihood.model, name, given, option)
     best = _fit(likelihood, minos=[]) if best is None else best
     counts = (points, points) if isinstance(points, int) else tuple(points)
     axes = []
-    for name, given, count, option in ((a, grid_a, counts[0], "--range-a"), (b, grid_b, counts[1], "--range-b")):
+    for (name, given, option), count in zip(grids, counts, strict=True):
         if given is None:
             v, e = best.values[name], best.errors[name]
             given = np.linspace(v - 4.5 * e, v + 4.5 * e, count)
-        given = np.asarray(given, dtype=float)
-        _check_within(likelihood, name, given, option)
-        axes.append(given)
+            check_within(likelihood.model, name, given, option)
+        axes.append(np.asarray(given, dtype=float))
     xs, ys = axes
     start = time.perf_counter()
     grid = profile_grid(

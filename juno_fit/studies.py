@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import ProgressArg, _callback, _check_within
+from .api import ProgressArg, _callback, check_within
 from .config import DAYS_PER_YEAR, parse_exposure
 from .config import load_config as _load_config
 from .errors import JunoFitError
@@ -79,8 +79,8 @@ def exclusion(
         raise JunoFitError(f"--mass-range: need 0 < LO < HI and 3 to 1000 points, got {lo:g} {hi:g}, {mass_points}")
     masses = np.geomspace(lo, hi, mass_points) if log_mass else np.linspace(lo, hi, mass_points)
     xs = np.linspace(0.0, 0.1, 21) if mixing_values is None else np.asarray(mixing_values, dtype=float)
-    _check_within(likelihood, mass, masses, "--mass-range")
-    _check_within(likelihood, mixing, xs, "--mixing-range")
+    check_within(likelihood.model, mass, masses, "--mass-range")
+    check_within(likelihood.model, mixing, xs, "--mixing-range")
     if not all(0.0 < cl < 1.0 for cl in levels):
         raise JunoFitError(f"--cl: confidence levels must be between 0 and 100 %, got {list(levels)}")
     start = time.perf_counter()

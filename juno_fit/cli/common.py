@@ -20,16 +20,6 @@ MAX_POINTS = 10_000  # scan points
 MAX_GRID_POINTS = 1_000  # contour grid points per axis (a million profiled fits)
 
 
-def _check_range(option: str, model, name: str, rng) -> None:
-    """A scan or grid range inside the parameter's limits."""
-    if not rng:
-        return
-    lo, hi = model.parameters[name].limits
-    if (lo is not None and rng[0] < lo) or (hi is not None and rng[1] > hi):
-        shown = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
-        raise JunoFitError(f"{option}: {name} must stay within its limits {shown}, got [{rng[0]:g}, {rng[1]:g}]")
-
-
 def _print_json(obj) -> None:
     """One strict JSON object on stdout."""
     print(json.dumps(_finite(obj), allow_nan=False))
@@ -149,13 +139,6 @@ def _add_joint_options(p: argparse.ArgumentParser, when: str = "joint fit:") -> 
         action="store_true",
         help=f"{when} keep a config's external constraint on an oscillation parameter another config measures",
     )
-
-
-def _check_param(model, name: str) -> None:
-    if name not in model.parameters:
-        raise JunoFitError(f"--param: unknown parameter {name!r} (accepted: {', '.join(model.parameters.names)})")
-    if model.parameters[name].fixed:
-        raise JunoFitError(f"--param: {name!r} is fixed in this config; free it in [fit] parameters or [systematics]")
 
 
 def _progress(label: str, unit: str = ""):

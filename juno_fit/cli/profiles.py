@@ -13,8 +13,6 @@ from .common import (
     MAX_POINTS,
     PROFILE_SUFFIXES,
     _check_outputs,
-    _check_param,
-    _check_range,
     _client,
     _likelihood_for,
     _load,
@@ -37,9 +35,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise JunoFitError(f"--range: need finite LO < HI, got {args.range[0]} {args.range[1]}")
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES), ("--save", args.save, PROFILE_SUFFIXES))
     lik = _likelihood_for(config, args.data, args.force_data)
-    _check_param(lik.model, args.param)
-    _check_range("--range", lik.model, args.param, args.range)
+    # the parameter and the range are refused before the Dask client starts
+    api.check_free(lik.model, args.param, "--param")
     values = np.linspace(*args.range, args.points) if args.range else None
+    if values is not None:
+        api.check_within(lik.model, args.param, values, "--range")
     with _client(args) as client:
         result = api.scan(
             lik,
@@ -109,9 +109,6 @@ def cmd_contour(args: argparse.Namespace) -> int:
             for exposure in args.exposure or [None]:
                 config = _load(args, names, exposure)
                 lik = _likelihood_for(config, args.data, args.force_data)
-                for param, option, rng in ((a, "--range-a", args.range_a), (b, "--range-b", args.range_b)):
-                    _check_param(lik.model, param)
-                    _check_range(option, lik.model, param, rng)
                 label = config.name + (f" {exposure}" if exposure else "")
                 result = api.contour(
                     lik,

@@ -450,7 +450,7 @@ def pee_s2t_kernel(enu, baselines, s2t13, dm32, s2t12, dm21, factor, want_deriva
 # --------------------------------------------------------------------------------------------------
 
 
-def _s2t_to_standard(x):
+def s2t_to_standard(x):
     """(sin²2θ13, Δm²32, sin²2θ12, Δm²21) → (s12², s13², Δm²21, Δm²31), θ12 and θ13 below π/4;
     works on complex arguments (for complex-step derivatives)."""
     s2t13, dm32, s2t12, dm21 = x
@@ -465,7 +465,7 @@ def effective_s2t(enu, s2t13, dm32, s2t12, dm21, density, electron_fraction):
     base = np.array([s2t13, dm32, s2t12, dm21], dtype=float)
 
     def effective(x):
-        s12, s13, d21, d31 = _s2t_to_standard(x)
+        s12, s13, d21, d31 = s2t_to_standard(x)
         a = -MATTER_A_PER_RHO_YE_MEV * density * electron_fraction * enu
         out = knp_effective_numpy(a, s12, s13, d21, d31)
         return np.array([np.broadcast_to(np.asarray(o), enu.shape) for o in out])

@@ -16,18 +16,19 @@ import math
 import numpy as np
 
 from ...constants import OSC_PHASE
+from ...physics.oscillation import s2t_to_standard
 
 
 def standard_inputs(s2t13: float, dm32: float, s2t12: float, dm21: float) -> tuple[tuple, np.ndarray]:
-    """(s12, s13, Δm²21, Δm²31) and the matrix J with ∂(standard)/∂(Daya Bay) (rows: s12, s13, Δm²21,
-    Δm²31; columns: sin²2θ13, Δm²32, sin²2θ12, Δm²21)."""
-    r13, r12 = math.sqrt(max(1.0 - s2t13, 0.0)), math.sqrt(max(1.0 - s2t12, 0.0))
-    std = (0.5 * (1.0 - r12), 0.5 * (1.0 - r13), dm21, dm32 + dm21)
+    """(s12, s13, Δm²21, Δm²31) (:func:`~juno_fit.physics.oscillation.s2t_to_standard`) and the matrix J
+    with ∂(standard)/∂(Daya Bay) (rows: s12, s13, Δm²21, Δm²31; columns: sin²2θ13, Δm²32, sin²2θ12,
+    Δm²21)."""
+    std = tuple(float(x) for x in s2t_to_standard((s2t13, dm32, s2t12, dm21)))
     jac = np.zeros((4, 4))
-    # at sin²2θ = 1 (θ = 45°, the parameters' upper limit, which a fit may touch) the derivative of
-    # sin²θ is infinite: it is capped there
-    jac[0, 2] = 0.25 / max(r12, 1e-12)
-    jac[1, 0] = 0.25 / max(r13, 1e-12)
+    # d sin²θ / d sin²2θ = 1/(4 √(1 − sin²2θ)); at sin²2θ = 1 (θ = 45°, the parameters' upper limit,
+    # which a fit may touch) it is infinite and capped
+    jac[0, 2] = 0.25 / max(math.sqrt(max(1.0 - s2t12, 0.0)), 1e-12)
+    jac[1, 0] = 0.25 / max(math.sqrt(max(1.0 - s2t13, 0.0)), 1e-12)
     jac[2, 3] = 1.0
     jac[3, 1] = 1.0
     jac[3, 3] = 1.0
@@ -40,22 +41,28 @@ def scaled_baselines(baselines: np.ndarray, factor: float) -> np.ndarray:
     return np.ascontiguousarray(np.ravel(baselines) * factor / (4000.0 * OSC_PHASE))
 
 
+def _arguments(model, theta: np.ndarray) -> tuple[dict, np.ndarray]:
+    """The hypothesis' arguments for the model at θ (keywords for ``probability``/``contraction``,
+    without the weights) and J of :func:`standard_inputs`."""
+    osc = model.config.oscillation
+    std, jac = standard_inputs(*(float(x) for x in theta[model.i_osc]))
+    args = {
+        "enu": model.inputs.mesh.enu,
+        "baselines": scaled_baselines(model.inputs.baselines, model.factor),
+        "std": std,
+        "extra": theta[model.i_extra],
+        "matter": osc.matter,
+        "density": osc.density,
+        "electron_fraction": osc.electron_fraction,
+        "numba": model.backend == "numba",
+    }
+    return args, jac
+
+
 def probability(model, theta: np.ndarray) -> np.ndarray:
     """P_ee of the model's hypothesis, shape (detectors, reactors, mesh points)."""
-    osc = model.config.oscillation
-    std, _ = standard_inputs(*(float(x) for x in theta[model.i_osc]))
-    enu, base = model.inputs.mesh.enu, model.inputs.baselines
-    p = model.hypothesis.probability(
-        enu,
-        scaled_baselines(base, model.factor),
-        std,
-        theta[model.i_extra],
-        osc.matter,
-        osc.density,
-        osc.electron_fraction,
-        numba=model.backend == "numba",
-    )
-    return p.reshape((*base.shape, len(enu)))
+    args, _ = _arguments(model, theta)
+    return model.hypothesis.probability(**args).reshape((*model.inputs.baselines.shape, len(args["enu"])))
 
 
 def gradient(model, theta, p, f, a, b, raw_adj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,17 +74,6 @@ def gradient(model, theta, p, f, a, b, raw_adj) -> tuple[np.ndarray, np.ndarray,
     w = np.zeros(p.shape)
     np.add.at(w, det_of_pair, g_pt[:, None, :] * common)
     g_f = np.sum(g_pt[:, None, :] * p[det_of_pair] * a, axis=(0, 1))
-    osc = model.config.oscillation
-    std, jac = standard_inputs(*(float(x) for x in theta[model.i_osc]))
-    g = model.hypothesis.contraction(
-        model.inputs.mesh.enu,
-        scaled_baselines(model.inputs.baselines, model.factor),
-        w.reshape(-1, w.shape[-1]),
-        std,
-        theta[model.i_extra],
-        osc.matter,
-        osc.density,
-        osc.electron_fraction,
-        numba=model.backend == "numba",
-    )
+    args, jac = _arguments(model, theta)
+    g = model.hypothesis.contraction(weights=w.reshape(-1, w.shape[-1]), **args)
     return g[:4] @ jac, g[5:], g_f
