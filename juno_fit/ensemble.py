@@ -312,6 +312,17 @@ def merge_ensembles(paths: Sequence[str | Path]) -> Ensemble:
     return merged
 
 
+def check_run(n: int, first: int, workers: int | None, chunk: int | None) -> None:
+    """Refuse (one line, before any work) the arguments of a toy run that cannot be: the number of toys,
+    the first toy, the workers and the chunk size."""
+    if not 1 <= n <= 10**9 or not 0 <= first < 2**62:
+        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {n} --first {first}")
+    if workers is not None and workers < 1:
+        raise JunoFitError(f"--workers: need at least 1, got {workers}")
+    if chunk is not None and chunk < 1:
+        raise JunoFitError(f"--chunk: need at least 1, got {chunk}")
+
+
 def run_ensemble(
     config: Config,
     n: int,

@@ -36,7 +36,7 @@ from ._numba import kernel
 from .config.rules import MAX_COUNTS
 from .errors import ConfigError
 from .model import Model
-from .physics.derived import STANDARD, derived_priors
+from .physics.derived import DERIVED, STANDARD, derived_priors
 from .stages import DetectorPrediction
 from .threads import limited_threads
 
@@ -333,6 +333,9 @@ class Likelihood:
         if self.statistic not in STATISTICS:
             raise ValueError(f"unknown statistic {self.statistic!r} (accepted: {', '.join(STATISTICS)})")
         self.kind = _CHI2_KIND[self.statistic]
+        # constraints on derived quantities (physics/derived.py), resolved once: none for most configs
+        self.derived = {n: c for n, c in model.config.fit.constraints.items() if n in DERIVED}
+        self.derived_index = [model.parameters.index(n) for n in STANDARD] if self.derived else []
         if len(data) != len(model.detectors):
             raise ValueError(f"data for {len(data)} detectors, model has {len(model.detectors)}")
         self.data = [np.ascontiguousarray(d, dtype=float) for d in data]
@@ -442,9 +445,10 @@ class Likelihood:
         )
 
     def _derived_priors(self, theta: np.ndarray, grad: np.ndarray | None = None) -> float:
-        fit = self.model.config.fit
-        index = [self.model.parameters.index(n) for n in STANDARD]
-        return derived_priors(theta, index, fit.constraints, fit.derived_inputs, grad)
+        if not self.derived:
+            return 0.0
+        inputs = self.model.config.fit.derived_inputs
+        return derived_priors(theta, self.derived_index, self.derived, inputs, grad)
 
     def _covariance_chi2(self, theta: np.ndarray, expectations: list) -> tuple[float, list, list]:
         """rᵀ C⁻¹ r over all bins, C = diag(stat + bin-to-bin variances) + V, and per detector

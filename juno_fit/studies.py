@@ -258,14 +258,9 @@ def toys(
     ToysResult
         The run's counts and timings, the ensemble's summary and its per-toy arrays.
     """
-    from .ensemble import ensemble_config, read_ensemble, run_ensemble, summarise
+    from .ensemble import check_run, ensemble_config, read_ensemble, run_ensemble, summarise
 
-    if not 1 <= n <= 10**9 or not 0 <= first < 2**62:
-        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {n} --first {first}")
-    if workers is not None and workers < 1:
-        raise JunoFitError(f"--workers: need at least 1, got {workers}")
-    if chunk is not None and chunk < 1:
-        raise JunoFitError(f"--chunk: need at least 1, got {chunk}")
+    check_run(n, first, workers, chunk)
     loaded = _load_config(config) if isinstance(config, str | Path) else config
     loaded = ensemble_config(loaded, true_ordering)
     with tempfile.TemporaryDirectory(prefix="juno-fit-toys-") as tmp:

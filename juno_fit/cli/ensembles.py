@@ -19,17 +19,12 @@ from .common import (
 
 def cmd_toys(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..ensemble import ensemble_config, run_ensemble
+    from ..ensemble import check_run, ensemble_config, run_ensemble
 
     config = ensemble_config(load_config(args.config, exposure=args.exposure), args.true_ordering)
-    if args.workers is not None and args.workers < 1:
-        raise JunoFitError(f"--workers: need at least 1, got {args.workers}")
-    if args.chunk is not None and args.chunk < 1:
-        raise JunoFitError(f"--chunk: need at least 1, got {args.chunk}")
+    check_run(args.n, args.first, args.workers, args.chunk)
     if not (math.isfinite(args.save_every) and 0 <= args.save_every <= 86400):
         raise JunoFitError(f"--save-every: must be 0 to 86400 seconds, got {args.save_every}")
-    if not 1 <= args.n <= 10**9 or not 0 <= args.first < 2**62:
-        raise JunoFitError(f"--n: need 1 to 1e9 toys and --first in [0, 2^62), got --n {args.n} --first {args.first}")
     check_output(args.output, force=True, option="-o", suffixes=(".h5", ".hdf5"))  # resumed when it exists
     result = run_ensemble(
         config,
