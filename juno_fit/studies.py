@@ -112,6 +112,24 @@ def exclusion(
     )
 
 
+def check_nmo(config: Any, exposures: Sequence[str | float] | None, vacuum: bool) -> None:
+    """Refuse (one line, before any work) an ordering test that cannot be: a Daya Bay config, or a joint
+    config with exposures or a vacuum comparison."""
+    joint = hasattr(config, "parts")
+    if not joint and not hasattr(config, "detectors"):
+        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
+    if joint and (exposures or vacuum):
+        raise JunoFitError("--exposure/--vacuum: a joint nmo test runs at each config's own exposure in matter")
+
+
+def check_precision(joint: bool, exposures: Sequence[str | float] | None) -> None:
+    """Refuse (one line, before any work) a precision table without exposures, or a joint one with them."""
+    if joint and exposures:
+        raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
+    if not joint and not exposures:
+        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
+
+
 def nmo(
     config: Any,
     exposures: Sequence[str | float] | None = None,
@@ -144,12 +162,8 @@ def nmo(
     """
     from .ordering import nmo_sensitivity
 
-    joint = hasattr(config, "parts")
-    if not joint and not hasattr(config, "detectors"):
-        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
-    if joint and (exposures or vacuum):
-        raise JunoFitError("exposure/vacuum: a joint nmo test runs at each config's own exposure in matter")
-    if joint:
+    check_nmo(config, exposures, vacuum)
+    if hasattr(config, "parts"):
         labels, days = ["own"], [None]
     else:
         labels = [str(e) for e in exposures] if exposures else [f"{config.exposure_days / DAYS_PER_YEAR:g}y"]
@@ -194,12 +208,9 @@ def precision(
     from .precision_table import precision as _precision
 
     bar = _callback(progress, "precision", "fits")
+    check_precision(hasattr(config, "parts"), exposures)
     if hasattr(config, "parts"):
-        if exposures:
-            raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
         return PrecisionResult(config.name, joint_precision(config, bar, client=client))
-    if not exposures:
-        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
     loaded = _load_config(config) if isinstance(config, str | Path) else config
     table = _precision(loaded, list(exposures), bar, client=client)
     return PrecisionResult(loaded.name, table)

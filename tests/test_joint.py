@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+import juno_fit as jf
 from juno_fit.cli import main
 from juno_fit.config import load_config
 from juno_fit.errors import ConfigError
@@ -179,3 +180,21 @@ def test_cli_joint_nmo_and_precision_run_at_each_configs_own_exposure(capsys):
     for name in ("sin2_theta12", "dm2_21", "dm2_31"):
         assert table[name]["rel"] <= single[name]["rel"] * (1 + 1e-3), name
         assert table[name]["rel_stat"] <= table[name]["rel"], name
+
+
+def test_joint_nmo_and_precision_refusals_match_between_cli_and_api(capsys):
+    # one check function each (juno_fit.studies.check_nmo / check_precision), called by the command line
+    # before its cluster starts and by the API
+    joint = JointConfig((jf.load_config("juno_nominal"), jf.load_config("juno_2025_first_data")))
+    both = ["juno_nominal", "juno_2025_first_data"]
+    for argv, call in (
+        (["nmo", *both, "--exposure", "1y"], lambda: jf.nmo(joint, ["1y"])),
+        (["nmo", *both, "--vacuum"], lambda: jf.nmo(joint, vacuum=True)),
+        (["precision", *both, "--exposure", "1y"], lambda: jf.precision(joint, ["1y"])),
+        (["precision", "juno_nominal"], lambda: jf.precision("juno_nominal", None)),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        with pytest.raises(jf.JunoFitError) as info:
+            call()
+        assert str(info.value) in err, (argv, err)

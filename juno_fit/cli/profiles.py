@@ -209,12 +209,10 @@ def cmd_exclusion(args: argparse.Namespace) -> int:
 def cmd_nmo(args: argparse.Namespace) -> int:
     from .. import studies
 
-    joint = len(args.configs) > 1
-    if joint and (args.exposure or args.vacuum or args.plot):
-        raise JunoFitError("--exposure/--vacuum/--plot: a joint nmo test runs at each config's own exposure")
+    if len(args.configs) > 1 and args.plot:
+        raise JunoFitError("--plot: a joint nmo test runs at each config's own exposure (no exposure curve)")
     config = _load(args, args.configs)
-    if not joint and not hasattr(config, "detectors"):
-        raise JunoFitError(f"{config.file}: nmo needs a JUNO-like config (a Daya Bay fit does not test the ordering)")
+    studies.check_nmo(config, args.exposure, args.vacuum)  # before the cluster starts
     _check_outputs(args, ("--plot", args.plot, PLOT_SUFFIXES))
     with _client(args) as client:
         result = studies.nmo(
@@ -258,10 +256,7 @@ def cmd_precision(args: argparse.Namespace) -> int:
     from .. import studies
 
     joint = len(args.configs) > 1
-    if joint and args.exposure:
-        raise JunoFitError("--exposure: a joint fit keeps each config's own exposure; set it in the configs")
-    if not joint and not args.exposure:
-        raise JunoFitError("--exposure: give at least one exposure, e.g. --exposure 6y")
+    studies.check_precision(joint, args.exposure)  # before the cluster starts
     config = _load(args, args.configs) if joint else args.configs[0]
     with _client(args) as client:
         result = studies.precision(config, args.exposure, progress=_progress("precision", "fits"), client=client)
