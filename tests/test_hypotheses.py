@@ -43,7 +43,8 @@ def test_3p1_against_exact_4x4_in_vacuum():
         exact = st.pee_exact_3p1(e, L, s12, s13, dm21, dm31, s14, dm41)
         eff, _ = osc.effective_jacobian(e, s12, s13, dm21, dm31, "vacuum", 0.0, 0.5)
         twin = st.pee_3p1_numpy(e, [L], eff, s14, dm41)[0]
-        fast = st.pee_3p1_kernel(e, np.array([L]), np.ascontiguousarray(eff), s14, dm41)[0]
+        # the node values (cells of zero width)
+        fast = st.pee_3p1_kernel(e, np.array([L]), np.ascontiguousarray(eff), s14, dm41, e, e, 0.0, 0.0)[0]
         worst = max(worst, float(np.max(np.abs(twin - exact))), float(np.max(np.abs(fast - exact))))
         count += len(e)
     assert count >= 1000
@@ -81,16 +82,20 @@ def test_3p1_kernels_equal_their_twins():
     eff, _ = osc.effective_jacobian(e, *STANDARD, "knp", 2.45, 0.5)
     eff = np.ascontiguousarray(eff)
     weights = rng.uniform(0.0, 1.0, (3, len(e)))
-    for s14, dm41 in ((0.03, 2.2e-3), (0.2, 0.7), (0.0, 1e-4)):
-        np.testing.assert_allclose(
-            st.pee_3p1_kernel(e, baselines, eff, s14, dm41), st.pee_3p1_numpy(e, baselines, eff, s14, dm41), atol=1e-14
-        )
-        np.testing.assert_allclose(
-            st.pee_3p1_adjoint_kernel(e, baselines, weights, eff, s14, dm41),
-            st.pee_3p1_adjoint_numpy(e, baselines, weights, eff, s14, dm41),
-            rtol=1e-11,
-            atol=1e-9,
-        )
+    width = rng.uniform(0.001, 0.03, len(e))  # cells of the nodes (the averaged sterile terms), or none
+    for lo, hi, blend in ((e, e, (0.0, 0.0)), (e - 0.3 * width, e + 0.7 * width, (0.9, 1.8))):
+        for s14, dm41 in ((0.03, 2.2e-3), (0.2, 0.7), (0.0, 1e-4), (0.1, 5.0)):
+            np.testing.assert_allclose(
+                st.pee_3p1_kernel(e, baselines, eff, s14, dm41, lo, hi, *blend),
+                st.pee_3p1_numpy(e, baselines, eff, s14, dm41, lo, hi, *blend),
+                atol=1e-11,
+            )
+            np.testing.assert_allclose(
+                st.pee_3p1_adjoint_kernel(e, baselines, weights, eff, s14, dm41, lo, hi, *blend),
+                st.pee_3p1_adjoint_numpy(e, baselines, weights, eff, s14, dm41, lo, hi, *blend),
+                rtol=1e-10,
+                atol=1e-8,
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -149,16 +154,14 @@ def test_sterile_config_refusals(fast_config):
         jf.load_config(fast_config, oscillation={"model": "sterile_3p1"})
     with pytest.raises(jf.ConfigError, match=r'oscillation.dm2_41: a parameter of model = "sterile_3p1"'):
         jf.load_config(fast_config, oscillation={"dm2_41": 1e-3})
-    with pytest.raises(jf.ConfigError, match=r"oscillation.dm2_41: dm2_41 = 0.01 must be at most \[numerics\] dm2_max"):
-        jf.load_config(fast_config, oscillation={"model": "sterile_3p1", "dm2_41": 1e-2})
+    with pytest.raises(jf.ConfigError, match=r"oscillation.dm2_41: must be in \(0, 10\] eV²"):
+        jf.load_config(fast_config, oscillation={"model": "sterile_3p1", "dm2_41": 20.0})
     with pytest.raises(jf.ConfigError, match=r"fit.parameters: unknown oscillation parameter 'sin2_theta14'"):
         jf.load_config(fast_config, fit={"parameters": FREE})
     with pytest.raises(jf.ConfigError, match=r"oscillation.sin2_theta14"):
         jf.load_config(fast_config, oscillation={"model": "sterile_3p1", "dm2_41": 1e-3, "sin2_theta14": 1.0})
-    # a larger grid takes a larger Δm²41
-    config = jf.load_config(
-        fast_config, oscillation={"model": "sterile_3p1", "dm2_41": 1e-2}, numerics={"dm2_max": 0.012}
-    )
+    # beyond the grid's dm2_max the sterile terms are averaged (tests/test_averaging.py): accepted
+    config = jf.load_config(fast_config, oscillation={"model": "sterile_3p1", "dm2_41": 1e-2})
     assert dict(config.oscillation.extra) == {"dm2_41": 1e-2, "sin2_theta14": 0.0}
 
 

@@ -80,7 +80,7 @@ def check_oscillation(osc: Oscillation, fit: Fit, num: Numerics, cfile: str) -> 
     if osc.dm2_21 > dm2_max:
         raise ConfigError(cfile, "oscillation.dm2_21", f"dm2_21 = {osc.dm2_21:g} must be {why}")
     for name, value in osc.extra:
-        if name.startswith("dm2_") and abs(value) > dm2_max:
+        if name.startswith("dm2_") and name != "dm2_41" and abs(value) > dm2_max:  # Δm²41: averaged beyond
             raise ConfigError(cfile, f"oscillation.{name}", f"{name} = {value:g} must be {why}")
     for name, (mean, _sigma) in fit.constraints.items():
         if name.startswith("dm2_") and abs(mean) > dm2_max:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from .limits import DM2_41_MAX
 from .objects import MODEL_FREE, MODEL_PARAMETERS
 
 DYB_SYSTEMATICS = (
@@ -25,10 +26,6 @@ DYB_SYSTEMATICS = (
     "hm_uncorrelated",  # Huber–Mueller uncorrelated, per isotope and 50 keV node
 )
 DYB_OSCILLATION = ("sin2_2theta13", "dm2_32", "sin2_2theta12", "dm2_21")
-# The fastest oscillation the release's integration mesh resolves (a new hypothesis' Δm²): at 0.03 eV²
-# the phase at the far hall (1.93 km) advances by at most 0.3 rad between mesh points (the widest step
-# is 13 keV at 1.8–3 MeV; at 0.1 eV² that would be 1 rad).
-DYB_DM2_MAX = 0.03
 
 
 @dataclass(frozen=True)
@@ -107,8 +104,8 @@ def parse_dayabay_config(t, name: str, description: str, seed: int, cfile: str, 
                 ot.fail(key, f'a parameter of model = "{other}", not of model = "{model}"')
     extra = tuple((key, ot.number(key)) for key in MODEL_PARAMETERS[model])
     for key, value in extra:
-        if key.startswith("dm2_") and value > DYB_DM2_MAX:
-            ot.fail(key, f"must be at most {DYB_DM2_MAX:g} eV² for Daya Bay, the fastest oscillation its mesh resolves")
+        if key == "dm2_41" and not 0.0 < value <= DM2_41_MAX:
+            ot.fail(key, f"must be in (0, {DM2_41_MAX:g}] eV² (beyond the mesh's resolution it is averaged per cell)")
     ot.finish()
     accepted = DYB_OSCILLATION + MODEL_PARAMETERS[model]
     ft = t.table("fit", {})

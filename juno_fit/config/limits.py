@@ -28,6 +28,12 @@ MAX_MATRIX_ENTRIES = 60_000_000  # entries of a banded fold or response matrix (
 # study's reference (10 s); the budget is four times that (about 40 s on one core).
 MAX_FOLD_WORK = 100_000_000
 
+# Largest sterile Δm²41 [eV²]. Above what an energy grid resolves, the sterile terms are averaged exactly
+# over each node's cell (physics/averaging.py), so any value is computed correctly; at 10 eV² the
+# oscillation length at 4 MeV is 1 m, fully averaged in every detector (the reactor anomaly's region,
+# ~1 eV², and the largest values reported by short-baseline searches, ~7 eV², lie below).
+DM2_41_MAX = 10.0
+
 # Largest expected or observed count the statistics accept, per detector and exposure: a
 # Poisson deviance or χ² built from counts N loses about N × 2.2e-16 to rounding, which must stay
 # far below the 1e-3 that per-mille parameter precision needs.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .limits import (  # noqa: F401 - re-exported: the limits that are not about one key
+    DM2_41_MAX,
     EARTH_DIAMETER_KM,
     MAX_COUNTS,
     MAX_ENU_NODES,
@@ -165,11 +166,11 @@ RULES: dict[str, Rule] = {
         "true Δm²41 = m4² − m1² (model = sterile_3p1, required there)",
         REQUIRED,
         0.0,
-        1.0,
+        DM2_41_MAX,
         lo_open=True,
         unit="eV²",
-        why="at most [numerics] dm2_max: the E_ν grid resolves the sterile oscillation (raise dm2_max to probe "
-        "larger Δm²41; beyond the grid the oscillation is averaged away by the resolution)",
+        why="beyond what the E_ν grid resolves ([numerics] dm2_max) the sterile oscillation is averaged exactly "
+        "over each node's cell",
     ),
     "config.oscillation.sin2_theta14": _n(
         "true sin²θ14, |U_e4|² (model = sterile_3p1)", 0.0, 0.0, 1.0, hi_open=True, why="0 is the standard model"

@@ -27,11 +27,13 @@ K is column-banded (physics/banded.py): h = K s is :func:`~juno_fit.physics.band
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..constants import OSC_PHASE
+from .averaging import INTERPOLATED, Cells, gauss_legendre_cells
 from .banded import BandedMatrix
 from .ibd import CrossSection
 
@@ -54,6 +56,12 @@ class EnuGrid:
     @property
     def n_nodes(self) -> int:
         return len(self.nodes)
+
+    @functools.cached_property
+    def cells(self) -> Cells:
+        """The E_ν cell of each node, its share of the panel's Gauss–Legendre weight (where a fast
+        oscillation is averaged, :mod:`~juno_fit.physics.averaging`); node values are interpolated."""
+        return Cells(*gauss_legendre_cells(self.panel_edges, self.n_per_panel), INTERPOLATED)
 
 
 def make_enu_grid(

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ...constants import OSC_PHASE
+from ...physics.averaging import SUMMED, Cells
 from ...physics.oscillation import s2t_to_standard
 
 
@@ -55,6 +56,7 @@ def _arguments(model, theta: np.ndarray) -> tuple[dict, np.ndarray]:
         "density": osc.density,
         "electron_fraction": osc.electron_fraction,
         "numba": model.backend == "numba",
+        "cells": Cells(model.inputs.mesh.enu_lo, model.inputs.mesh.enu_hi, SUMMED),  # a summed quadrature
     }
     return args, jac
 

@@ -90,6 +90,8 @@ class Mesh:
     bin: np.ndarray  # fine E_dep bin of each point
     enu: np.ndarray
     weight: np.ndarray  # GL weight × dσ/dcosθ × dE_ν/dE_dep
+    enu_lo: np.ndarray  # E_ν at the low and high edge of each point's E_dep cell (its share of the
+    enu_hi: np.ndarray  # GL weight), same cosθ: where a fast oscillation is averaged
 
 
 def make_mesh(release: Release) -> Mesh:
@@ -103,7 +105,23 @@ def make_mesh(release: Release) -> Mesh:
     w = (half[:, None] * w5[None, :])[:, :, None] * wc[None, None, :]
     cos = np.broadcast_to(xc, edep.shape)
     b = np.broadcast_to(np.arange(len(mid))[:, None, None], edep.shape)
-    edep, w, cos, b = (np.ravel(a) for a in (edep, w, cos, b))
+    x_lo = -1.0 + np.concatenate([[0.0], np.cumsum(w5)[:-1]])  # the GL cells of the E_dep nodes
+    x_hi = np.minimum(-1.0 + np.cumsum(w5), 1.0)
+    cell_lo = (mid[:, None] + half[:, None] * x_lo[None, :])[:, :, None] * np.ones(len(xc))
+    cell_hi = (mid[:, None] + half[:, None] * x_hi[None, :])[:, :, None] * np.ones(len(xc))
+    edep, w, cos, b, cell_lo, cell_hi = (np.ravel(a) for a in (edep, w, cos, b, cell_lo, cell_hi))
+    enu, jac, _ = _neutrino_energy(edep, cos, me, mp, mn)
+    tau = float(pdg["NeutronLifeTime"])
+    xs = VogelBeacom(tau).dsigma_dcos(enu, cos)
+    weight = w * xs * jac
+    keep = weight > 0
+    enu_lo, enu_hi = (_neutrino_energy(e, cos, me, mp, mn)[0][keep] for e in (cell_lo, cell_hi))
+    return Mesh(len(mid), b[keep].astype(np.int64), enu[keep], weight[keep], enu_lo, enu_hi)
+
+
+def _neutrino_energy(edep, cos, me, mp, mn):
+    """(E_ν, dE_ν/dE_dep, kinematically allowed) of IBD events with deposited energy ``edep`` (positron
+    energy + annihilation, E_e = E_dep − m_e) and positron direction ``cos``."""
     ee = edep - me
     ok = ee > me
     ve = np.where(ok, np.sqrt(np.maximum(1.0 - me * me / np.where(ok, ee * ee, 1.0), 0.0)), 0.0)
@@ -111,11 +129,7 @@ def make_mesh(release: Release) -> Mesh:
     enu = (ee + delta) / (1.0 - (ee / mp) * (1.0 - ve * cos))
     den = mp - ee * (1.0 - ve * cos)
     jac = np.where(ok & (den > 0), (mp + enu * (1.0 - cos / np.where(ok, ve, 1.0))) / np.where(den > 0, den, 1.0), 0.0)
-    tau = float(pdg["NeutronLifeTime"])
-    xs = VogelBeacom(tau).dsigma_dcos(enu, cos)
-    weight = w * xs * jac
-    keep = weight > 0
-    return Mesh(len(mid), b[keep].astype(np.int64), enu[keep], weight[keep])
+    return enu, jac, ok
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...config.dayabay_file import DYB_SYSTEMATICS, DayaBayConfig
+from ...config.limits import DM2_41_MAX
 from ...dayabay_release import Release
 from .inputs import (
     _param,
@@ -95,7 +96,7 @@ def build_parameters(release: Release, cfg: DayaBayConfig) -> tuple:
             )
         else:
             nuisance("solar", name, value, sigma, text)
-    hypothesis_limits = {"dm2_41": (0.0, 0.03), "sin2_theta14": (0.0, 1.0), "sigma_rel": (0.0, 1.0)}
+    hypothesis_limits = {"dm2_41": (0.0, DM2_41_MAX), "sin2_theta14": (0.0, 1.0), "sigma_rel": (0.0, 1.0)}
     steps = {"dm2_41": 1e-4, "sin2_theta14": 5e-3, "sigma_rel": 1e-3}
     for name, value in cfg.oscillation.extra:
         params.append(

@@ -299,6 +299,7 @@ class DetectorModel(StagedCache):
                     rho,
                     osc.electron_fraction,
                     numba=numba,
+                    cells=g.grid.cells,
                 )
                 for g in self.groups
             ]
@@ -533,6 +534,7 @@ class DetectorModel(StagedCache):
                 rho,
                 osc.electron_fraction,
                 numba=self.backend == "numba",
+                cells=g.grid.cells,
             )
             # flux nuisances: Φ = Φ⁰ m, so ∂S/∂z = Σ_rj y_rj Φ⁰_rj M_jk and Φ⁰ sees y m
             y = norms[:, None] * u[None, :] * probs[k]

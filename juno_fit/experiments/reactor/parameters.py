@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...config import ISOTOPES, Config, Detector
+from ...config.limits import DM2_41_MAX
 from ...parameters import CorrelatedBlock, Parameter, ParameterSet
 
 
@@ -53,7 +54,7 @@ def build_parameters(config: Config) -> ParameterSet:
         )
     # the hypothesis' own parameters ([oscillation] model): (description, limits, first MIGRAD step)
     extras = {
-        "dm2_41": ("Δm²41 [eV²] (sterile)", (0.0, dm2_max), 1e-5),
+        "dm2_41": ("Δm²41 [eV²] (sterile)", (0.0, DM2_41_MAX), 1e-5),
         "sin2_theta14": ("sin²θ14 = |U_e4|² (sterile)", (0.0, 1.0), 5e-3),
         "sigma_rel": ("σ_rel = σ_p/p (wave-packet decoherence)", (0.0, 1.0), 1e-3),
         "eta_ee": ("η_ee (scalar NSI)", (-1.0, 1.0), 1e-3),

@@ -119,12 +119,14 @@ class ScalarNSI:
     parameters = ("eta_ee", "lightest_mass")
     _standard = Standard()
 
-    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True):
+    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True, cells=None):
         eta, lightest = (float(x) for x in extra)
         eff = tuple(effective_vacuum(*std, eta, lightest))
         return self._standard.probability(enu, baselines, eff, (), matter, density, electron_fraction, numba=numba)
 
-    def contraction(self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True):
+    def contraction(
+        self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True, cells=None
+    ):
         eta, lightest = (float(x) for x in extra)
         eff, jac = effective_vacuum(*std, eta, lightest, jacobian=True)
         g = self._standard.contraction(

@@ -14,7 +14,7 @@ class Standard:
     name = "standard"
     parameters: tuple[str, ...] = ()
 
-    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True):
+    def probability(self, enu, baselines, std, extra, matter, density, electron_fraction, *, numba=True, cells=None):
         s12, s13, dm21, dm31 = std
         if numba or matter == "exact":
             return osc.survival(enu, baselines, s12, s13, dm21, dm31, matter, density, electron_fraction)
@@ -22,7 +22,9 @@ class Standard:
             return osc.pee_vacuum_numpy(enu, baselines, s12, s13, dm21, dm31)
         return osc.pee_knp_numpy(enu, baselines, s12, s13, dm21, dm31, density, electron_fraction)
 
-    def contraction(self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True):
+    def contraction(
+        self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True, cells=None
+    ):
         eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
         if numba:
             g = osc.pee_adjoint_kernel(enu, baselines, np.ascontiguousarray(weights), eff)
