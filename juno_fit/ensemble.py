@@ -1,27 +1,31 @@
 """Ensembles of pseudo-experiments on Dask (the client, task map and worker-side model cache are in
 :mod:`juno_fit.parallel`).
 
-Ensembles. Pseudo-experiment k is generated from (config seed, k) only and fitted from the true
-point with retries seeded by k, so a toy's result does not depend on the worker that ran it, on the
-number of workers or on the order of completion. Results are kept in memory by toy index and the
-output file is rewritten atomically (a temporary file renamed over it) every few seconds and at the
-end: the file on disk is always a complete ensemble file holding the toys finished so far, sorted by
-index. Rerunning the same command reads it and fits only the missing indices, so a run interrupted in
-any way (Ctrl-C, a killed worker — Dask reschedules its tasks —, a killed client) completes with
-exactly the requested toys.
+Ensembles. Pseudo-experiment k is generated from (config seed, k) only and fitted from the true point,
+so a toy's result does not depend on the worker that ran it, on the number of workers or on the order of
+completion. The fit (``minimiser = "newton"``, the default) is Newton iterations with the curvature of
+the true point's Asimov data set, computed once per process (:mod:`juno_fit.newton`), and the covariance
+of the free oscillation parameters by preconditioned conjugate gradients at the minimum; where that does
+not converge, and for ``--nmo`` and ``--global`` ensembles (several minima to compare), MIGRAD with
+retries seeded by k (``minimiser = "migrad"``; files without that attribute hold such toys). Results are
+kept in memory by toy index and the output file is rewritten atomically (a temporary file renamed over
+it) every few seconds and at the end: the file on disk is always a complete ensemble file holding the
+toys finished so far, sorted by index. Rerunning the same command reads it and fits only the missing
+indices, so a run interrupted in any way (Ctrl-C, a killed worker — Dask reschedules its tasks —, a
+killed client) completes with exactly the requested toys.
 
 File format (HDF5, ``format = "juno-fit ensemble"``): the ensemble's identity as attributes
 (:data:`SPEC_FIELDS`: config name and full text, exposure, seed, true ordering, options, statistic),
 ``parameters/names`` and ``parameters/free``, and per toy ``toys/index``, ``toys/values``,
 ``toys/errors``, ``toys/truth`` (toys × parameters), ``toys/valid``, ``toys/fval``, ``toys/nfev``,
-``toys/attempts``, ``toys/seconds`` (fit time; the one field that differs between identical runs) and
+``toys/attempts``, ``toys/seconds`` (fit time; the one field that differs between identical runs;
+``toys/errors`` of a Newton fit holds the free oscillation parameters' errors, NaN for the others) and
 for mass-ordering ensembles ``toys/fval_wrong``, ``toys/valid_wrong``, ``toys/dm2_31_wrong``,
 ``toys/dchi2`` (χ²_min(wrong) − χ²_min(true)).
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,9 +37,9 @@ import numpy as np
 
 from . import __version__
 from .config import OSCILLATION_PARAMETERS, Config
-from .errors import DataError, Interrupted, JunoFitError
+from .errors import DataError, JunoFitError
 from .files import atomic_output, regular_file_problem
-from .parallel import dask_client, dask_map, n_workers, worker_model
+from .parallel import same_toy, stream_tasks, worker_model
 
 ENSEMBLE_FORMAT = "juno-fit ensemble"
 ENSEMBLE_VERSION = 1
@@ -49,7 +53,9 @@ SPEC_FIELDS = (
     "throw_nuisances",
     "global_search",
     "statistic",
+    "minimiser",
 )
+MINIMISERS = ("newton", "migrad")
 TOY_FIELDS = ("values", "errors", "truth", "valid", "fval", "nfev", "attempts", "seconds")
 NMO_FIELDS = ("fval_wrong", "valid_wrong", "dm2_31_wrong", "dchi2")
 # Δm²31 starts of --global fits besides the truth (relative offsets): the Δm²31 likelihood has
@@ -77,6 +83,7 @@ class EnsembleSpec:
     statistic: str
     parameters: tuple[str, ...]
     free: tuple[str, ...]
+    minimiser: str = "newton"
 
     def differences(self, other: EnsembleSpec) -> list[str]:
         out = [f for f in SPEC_FIELDS if getattr(self, f) != getattr(other, f)]
@@ -96,7 +103,12 @@ def ensemble_config(config: Config, true_ordering: str | None = None) -> Config:
 
 
 def ensemble_spec(
-    config: Config, *, nmo: bool = False, throw_nuisances: bool = False, global_search: bool = False
+    config: Config,
+    *,
+    nmo: bool = False,
+    throw_nuisances: bool = False,
+    global_search: bool = False,
+    minimiser: str = "newton",
 ) -> EnsembleSpec:
     if getattr(config, "model", "juno") == "dayabay":
         if nmo or global_search:
@@ -121,7 +133,39 @@ def ensemble_spec(
         statistic=config.fit.statistic,
         parameters=tuple(params.names),
         free=tuple(p.name for p in params if not p.fixed),
+        # the Newton path fits one minimum from the truth; a search over orderings or Δm²31 starts is MIGRAD's
+        minimiser="migrad" if nmo or global_search else minimiser,
     )
+
+
+def fit_toy_newton(model, lik, toy: int) -> dict[str, Any] | None:
+    """Fit a toy by Newton iterations with the curvature of the true point (:mod:`juno_fit.newton`) and
+    the covariance of the free oscillation parameters by preconditioned conjugate gradients; ``None``
+    when it does not converge (the caller then runs MIGRAD)."""
+    from .newton import covariance_block, curvature, newton_minimise
+
+    params = model.parameters
+    free = np.array([not p.fixed for p in params])
+    curv = curvature(model, params.values(), free)
+    found = newton_minimise(lik, params.values(), curv.hessian, free, curv.lo, curv.hi)
+    if not found.valid:
+        return None
+    names = getattr(model, "oscillation_names", OSCILLATION_PARAMETERS)
+    wanted = [params.index(n) for n in names if n in params and not params[n].fixed]
+    _, grad = lik.value_and_grad(found.theta)
+    cov, calls = covariance_block(lik, found.theta, grad, curv, wanted)
+    if np.any(np.diag(cov) <= 0):
+        return None
+    errors = np.full(len(params), np.nan)  # errors of the oscillation parameters only
+    errors[wanted] = np.sqrt(np.diag(cov))
+    return {
+        "values": found.theta.copy(),
+        "errors": errors,
+        "valid": True,
+        "fval": found.fval,
+        "nfev": found.calls + 1 + calls,
+        "attempts": 1,
+    }
 
 
 def fit_toy(model, toy: int, spec: EnsembleSpec) -> dict[str, Any]:
@@ -137,6 +181,11 @@ def fit_toy(model, toy: int, spec: EnsembleSpec) -> dict[str, Any]:
     lik = Likelihood(model, data.arrays(model))
     starts = GLOBAL_DM31_STARTS if spec.global_search else ()
     t0 = time.perf_counter()
+    if spec.minimiser == "newton":
+        found = fit_toy_newton(model, lik, toy)
+        if found is not None:
+            truth = np.array([data.truth[n] for n in params.names])
+            return {"index": toy, **found, "truth": truth, "seconds": time.perf_counter() - t0}
     true_sign = 1.0 if model.config.oscillation.dm2_31 > 0 else -1.0
     limits = {"dm2_31": (0.0, 1.0) if true_sign > 0 else (-1.0, 0.0)} if spec.nmo else None
     result = fit(lik, minos=[], seed=toy, dm31_starts=starts, limits=limits)
@@ -148,7 +197,7 @@ def fit_toy(model, toy: int, spec: EnsembleSpec) -> dict[str, Any]:
         "valid": bool(result.valid),
         "fval": float(result.fval),
         "nfev": int(result.nfev),
-        "attempts": int(result.attempts),
+        "attempts": int(result.attempts) + (spec.minimiser == "newton"),  # a Newton attempt before MIGRAD
     }
     if spec.nmo:
         wrong = wrong_ordering_fit(lik, result, true_sign)
@@ -239,7 +288,9 @@ def read_ensemble(path: str | Path) -> Ensemble:
         if fmt != ENSEMBLE_FORMAT:
             raise DataError(f"{path}: not a juno-fit ensemble (format attribute {fmt!r}, expected {ENSEMBLE_FORMAT!r})")
         try:
-            attrs = {name: f.attrs[name] for name in SPEC_FIELDS}
+            # files written before the Newton path have no minimiser attribute: their toys are MIGRAD's
+            attrs = {name: f.attrs[name] for name in SPEC_FIELDS if name != "minimiser"}
+            attrs["minimiser"] = f.attrs.get("minimiser", "migrad")
             names = tuple(n.decode() for n in f["parameters/names"][()])
             free_mask = f["parameters/free"][()]
             nmo = bool(attrs["nmo"])
@@ -266,6 +317,7 @@ def read_ensemble(path: str | Path) -> Ensemble:
         throw_nuisances=bool(attrs["throw_nuisances"]),
         global_search=bool(attrs["global_search"]),
         statistic=str(attrs["statistic"]),
+        minimiser=str(attrs["minimiser"]),
         parameters=names,
         free=tuple(n for n, m in zip(names, free_mask, strict=True) if m),
     )
@@ -277,17 +329,6 @@ def read_ensemble(path: str | Path) -> Ensemble:
             rec[name] = v.copy() if isinstance(v, np.ndarray) else v.item()
         records[int(k)] = rec
     return Ensemble(spec, records, created=str(created))
-
-
-def same_toy(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Equal results (every field but the fit time, bit for bit)."""
-    for name in a:
-        if name == "seconds":
-            continue
-        va, vb = np.asarray(a[name]), np.asarray(b[name])
-        if va.shape != vb.shape or not np.array_equal(va, vb, equal_nan=True):
-            return False
-    return True
 
 
 def merge_ensembles(paths: Sequence[str | Path]) -> Ensemble:
@@ -332,6 +373,7 @@ def run_ensemble(
     nmo: bool = False,
     throw_nuisances: bool = False,
     global_search: bool = False,
+    minimiser: str = "newton",
     workers: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
@@ -344,14 +386,16 @@ def run_ensemble(
     :func:`ensemble_config`) into ``output``, resuming what is there. Returns counts and timings.
     ``show_progress``: a progress line on stderr (True), none (False), or a class called like
     :class:`~juno_fit.progress.Progress` (``cls(total, label, initial=done)``) for another display."""
-    from .progress import Progress
-
     if n < 1:
         raise JunoFitError(f"--n: need at least 1 toy, got {n}")
     if first < 0:
         raise JunoFitError(f"--first: must be ≥ 0, got {first}")
     output = Path(output)
-    spec = ensemble_spec(config, nmo=nmo, throw_nuisances=throw_nuisances, global_search=global_search)
+    if minimiser not in MINIMISERS:
+        raise JunoFitError(f"--minimiser: accepted values {', '.join(MINIMISERS)}; got {minimiser!r}")
+    spec = ensemble_spec(
+        config, nmo=nmo, throw_nuisances=throw_nuisances, global_search=global_search, minimiser=minimiser
+    )
     if output.exists() and not force:
         ensemble = read_ensemble(output)
         diff = spec.differences(ensemble.spec)
@@ -369,52 +413,33 @@ def run_ensemble(
             write_ensemble(output, ensemble)
         return summary
 
-    state = {"last": time.monotonic(), "dirty": False}
-
-    def flush() -> None:
-        if state["dirty"]:
-            write_ensemble(output, ensemble)
-            state["dirty"] = False
-        state["last"] = time.monotonic()
-
-    progress: Progress | None = None
-
-    def take(_i: int, records: list[dict[str, Any]]) -> None:
+    def take(records: list[dict[str, Any]]) -> None:
         for rec in records:
             ensemble.records[rec["index"]] = rec
-        if not summary["fitted"]:
-            summary["first_result_seconds"] = time.perf_counter() - t0
-        summary["fitted"] += len(records)
-        state["dirty"] = True
-        if progress:
-            progress.update(len(records))
-        if time.monotonic() - state["last"] >= flush_seconds:
-            flush()
 
     t0 = time.perf_counter()
-    try:
-        with contextlib.ExitStack() as stack:
-            if client is None:
-                client = stack.enter_context(dask_client(workers, scheduler))
-            k = n_workers(client)
-            if show_progress:
-                bar = Progress if show_progress is True else show_progress
-                progress = bar(len(wanted), "toys", initial=len(wanted) - len(missing))
-            # small tasks: a chunk takes a second or two, so the last ones leave no worker idle for long
-            size = chunk or max(1, min(4, len(missing) // (8 * k)))
-            chunks = [(missing[i : i + size],) for i in range(0, len(missing), size)]
-            dask_map(fit_toys, chunks, client=client, shared={"spec": spec, "config": config}, on_result=take)
-    except Interrupted:
-        flush()
-        raise Interrupted(
+    run = stream_tasks(
+        fit_toys,
+        [[k] for k in missing],
+        shared={"spec": spec, "config": config},
+        store=take,
+        save=lambda: write_ensemble(output, ensemble),
+        total=len(wanted),
+        label="toys",
+        chunk=chunk,
+        flush_seconds=flush_seconds,
+        show_progress=show_progress,
+        workers=workers,
+        scheduler=scheduler,
+        client=client,
+        interrupted=lambda: (
             f"interrupted: {len(ensemble.records)} toys saved in {output}; rerun the same command to fit the rest"
-        ) from None
-    finally:
-        if progress:
-            progress.close()
-        flush()
+        ),
+    )
+    summary.update(fitted=run["done"], workers=run["workers"])
+    if "first_result_seconds" in run:
+        summary["first_result_seconds"] = run["first_result_seconds"]
     summary["seconds"] = time.perf_counter() - t0
-    summary["workers"] = k
     return summary
 
 

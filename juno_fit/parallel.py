@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -109,6 +110,86 @@ def dask_map(
         client.cancel(futures)
         raise Interrupted(f"interrupted after {done} of {len(items)} tasks") from None
     return results
+
+
+def stream_tasks(
+    fn: Callable[..., list[dict[str, Any]]],
+    items: list[list],
+    *,
+    shared: dict[str, Any],
+    store: Callable[[list[dict[str, Any]]], None],
+    save: Callable[[], Any],
+    total: int,
+    label: str,
+    chunk: int | None,
+    flush_seconds: float,
+    show_progress: bool | Callable[..., Any],
+    workers: int | None,
+    scheduler: str | None,
+    client,
+    interrupted: Callable[[], str],
+) -> dict[str, Any]:
+    """The streaming run shared by toy ensembles and Neyman constructions: ``fn(chunk_of_items, **shared)``
+    returns records, handed to ``store`` as they arrive; ``save`` rewrites the output file (atomically)
+    every ``flush_seconds`` and at the end, also on Ctrl-C (then :class:`Interrupted` with
+    ``interrupted()``'s message). ``total`` counts the whole request (``len(items)`` of it are missing);
+    chunks of ``chunk`` items (default ≤ 4, so that the last tasks leave no worker idle for long)."""
+    from .progress import Progress
+
+    state = {"last": time.monotonic(), "dirty": False}
+    run: dict[str, Any] = {"done": 0, "workers": 0}
+
+    def flush() -> None:
+        if state["dirty"]:
+            save()
+            state["dirty"] = False
+        state["last"] = time.monotonic()
+
+    progress: Progress | None = None
+    t0 = time.perf_counter()
+
+    def take(_i: int, records: list[dict[str, Any]]) -> None:
+        store(records)
+        if not run["done"]:
+            run["first_result_seconds"] = time.perf_counter() - t0
+        run["done"] += len(records)
+        state["dirty"] = True
+        if progress:
+            progress.update(len(records))
+        if time.monotonic() - state["last"] >= flush_seconds:
+            flush()
+
+    try:
+        with contextlib.ExitStack() as stack:
+            if client is None:
+                client = stack.enter_context(dask_client(workers, scheduler))
+            k = n_workers(client)
+            run["workers"] = k
+            if show_progress:
+                bar = Progress if show_progress is True else show_progress
+                progress = bar(total, label, initial=total - len(items))
+            size = chunk or max(1, min(4, len(items) // (8 * k)))
+            chunks = [([x for item in items[i : i + size] for x in item],) for i in range(0, len(items), size)]
+            dask_map(fn, chunks, client=client, shared=shared, on_result=take)
+    except Interrupted:
+        flush()
+        raise Interrupted(interrupted()) from None
+    finally:
+        if progress:
+            progress.close()
+        flush()
+    return run
+
+
+def same_toy(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal results (every field but the fit time, bit for bit)."""
+    for name in a:
+        if name == "seconds":
+            continue
+        va, vb = np.asarray(a[name]), np.asarray(b[name])
+        if va.shape != vb.shape or not np.array_equal(va, vb, equal_nan=True):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------

@@ -226,6 +226,7 @@ def toys(
     nmo: bool = False,
     throw_nuisances: bool = False,
     global_search: bool = False,
+    minimiser: str = "newton",
     workers: int | None = 1,
     scheduler: str | None = None,
     chunk: int | None = None,
@@ -254,6 +255,10 @@ def toys(
         Draw the nuisance parameters from their priors for each toy.
     global_search : bool
         Start each fit from several Δm²31 values (finds alias minima at short exposure).
+    minimiser : {"newton", "migrad"}
+        Newton iterations with the true point's curvature and the oscillation parameters' errors by
+        conjugate gradients (MIGRAD where they do not converge; see :mod:`juno_fit.ensemble`), or MIGRAD
+        and the full Hessian for every toy. ``nmo`` and ``global_search`` always use MIGRAD.
     workers : int or None
         Local worker processes (1: in this process; None: one per core).
     scheduler : str, optional
@@ -284,6 +289,7 @@ def toys(
             nmo=nmo,
             throw_nuisances=throw_nuisances,
             global_search=global_search,
+            minimiser=minimiser,
             workers=workers,
             scheduler=scheduler,
             force=force,

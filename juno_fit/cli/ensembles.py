@@ -34,6 +34,7 @@ def cmd_toys(args: argparse.Namespace) -> int:
         nmo=args.nmo,
         throw_nuisances=args.throw_nuisances,
         global_search=args.global_search,
+        minimiser=args.minimiser,
         workers=args.workers,
         scheduler=args.scheduler,
         force=args.force,
@@ -57,11 +58,17 @@ def cmd_toys(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from ..ensemble import merge_ensembles, write_ensemble
+    from ..neyman import is_construction, merge_constructions, write_construction
 
     out = Path(args.output)
     if any(out.resolve() == Path(p).resolve() for p in args.inputs):
         raise JunoFitError(f"-o {out}: is one of the inputs; write the merged ensemble to a new file")
     _check_outputs(args, ("-o", args.output, (".h5", ".hdf5")))
+    if is_construction(args.inputs[0]):
+        construction = merge_constructions(args.inputs)
+        write_construction(out, construction)
+        print(f"{out}: {len(construction.records)} toys from {len(args.inputs)} files", file=sys.stderr)
+        return 0
     merged = merge_ensembles(args.inputs)
     write_ensemble(out, merged)
     print(f"{out}: {len(merged.records)} toys from {len(args.inputs)} files", file=sys.stderr)

@@ -12,6 +12,7 @@ from .common import (
     _add_parallel,
 )
 from .ensembles import cmd_bench, cmd_merge, cmd_summary, cmd_toys
+from .neyman import add_parsers as add_neyman_parsers
 from .profiles import cmd_contour, cmd_exclusion, cmd_nmo, cmd_precision, cmd_scan
 from .single import cmd_fit, cmd_predict, cmd_simulate
 
@@ -192,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="start a new ensemble even if the file exists")
     p.add_argument("--chunk", type=int, metavar="M", help="toys per Dask task (default: automatic, ≤ 4)")
     p.add_argument(
+        "--minimiser",
+        choices=("newton", "migrad"),
+        default="newton",
+        help="Newton iterations with the true point's curvature (default; MIGRAD where they fail) or MIGRAD "
+        "with HESSE for every toy (--nmo and --global always use MIGRAD)",
+    )
+    p.add_argument(
         "--save-every",
         type=float,
         default=5.0,
@@ -202,9 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parallel(p, None)
     p.set_defaults(func=cmd_toys)
 
-    p = sub.add_parser("merge", help="merge ensemble files of the same config and options")
-    p.add_argument("inputs", nargs="+", metavar="FILE.h5", help="ensemble files")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="merged ensemble")
+    add_neyman_parsers(sub)
+
+    p = sub.add_parser("merge", help="merge ensemble (toys) or construction (fc) files of the same run")
+    p.add_argument("inputs", nargs="+", metavar="FILE.h5", help="ensemble or construction files")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.h5", help="merged file")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=cmd_merge)
 
