@@ -19,6 +19,7 @@ __all__ = [
     "draw_contours",
     "draw_correlation",
     "draw_exclusion",
+    "draw_feldman_cousins",
     "draw_fit_spectrum",
     "draw_nmo",
     "draw_prediction",
@@ -488,5 +489,63 @@ def draw_exclusion(result: Any, ax=None, *, title: str = ""):
     ax.set_xlabel(r"$\sin^2 2\theta_{14}$" if result.mixing == "sin2_theta14" else result.mixing)
     ax.set_ylabel(r"$\Delta m^2_{41}$ [eV$^2$]" if result.mass == "dm2_41" else result.mass)
     ax.legend(fontsize=8, frameon=False)
+    _title(ax, title)
+    return ax
+
+
+def draw_feldman_cousins(doc: dict, ax=None, *, title: str = ""):
+    """A Feldman–Cousins construction (the ``--json`` document of ``juno-fit fc``). One parameter: Δχ² of
+    the data and the critical values at 68.27, 90 and 95 % with their binomial bands, beside Wilks'
+    constant levels. Two parameters: the map of the 90 % critical value with the FC regions (solid)
+    and the Wilks regions (dashed) at 68.27, 90 and 95 %.
+
+    Parameters
+    ----------
+    doc : dict
+        :func:`juno_fit.neyman_intervals.analyse` of a construction.
+    ax : Axes, optional
+    title : str
+
+    Returns
+    -------
+    Axes
+    """
+    levels = ("68.27", "90", "95")
+    names = doc["params"]
+    if len(names) == 1:
+        ax = new_axes(figsize=(6.4, 4.4)) if ax is None else ax
+        label, scale = _axis(names[0])
+        x = np.asarray(doc["points"], dtype=float) * scale
+        ax.plot(x, doc["dchi2_data"], "-o", color="k", ms=2.5, lw=1.4, label=r"$\Delta\chi^2$ of the data")
+        for k, lvl in enumerate(levels):
+            crit = np.asarray(doc["critical"][lvl], dtype=float)
+            err = np.asarray(doc["critical_error"][lvl], dtype=float)
+            ax.plot(x, crit, "-", color=f"C{k}", lw=1.2, label=f"FC critical value, {lvl} %")
+            ax.fill_between(x, crit - err, crit + err, color=f"C{k}", alpha=0.25, lw=0)
+            ax.axhline(doc["intervals"][lvl]["wilks_critical"], color=f"C{k}", lw=0.8, ls="--")
+        top = max(float(np.nanmax(doc["critical"]["95"])) * 1.6, 6.0)
+        ax.set_ylim(0, top)
+        ax.set_xlabel(label)
+        ax.set_ylabel(r"$\Delta\chi^2$")
+        ax.legend(fontsize=8, loc="upper center", title="dashed: Wilks (1 dof)", title_fontsize=8)
+    else:
+        ax = new_axes(figsize=(6.4, 5.2)) if ax is None else ax
+        (la, sa), (lb, sb) = _axis(names[0]), _axis(names[1])
+        xs = np.asarray(doc["grid"][names[0]], dtype=float)
+        ys = np.asarray(doc["grid"][names[1]], dtype=float)
+        crit = np.asarray(doc["critical"]["90"], dtype=float).reshape(len(xs), len(ys))
+        mesh = ax.pcolormesh(xs * sa, ys * sb, crit.T, shading="nearest", cmap="viridis")
+        ax.figure.colorbar(mesh, ax=ax, label=r"90 % critical $\Delta\chi^2$ (Wilks: 4.61)")
+        for k, lvl in enumerate(levels):
+            for kind, style in (("fc_lines", "-"), ("wilks_lines", "--")):
+                for n, line in enumerate(doc["regions"][lvl][kind]):
+                    line = np.asarray(line, dtype=float)
+                    lab = f"{'FC' if kind == 'fc_lines' else 'Wilks'} {lvl} %" if n == 0 else None
+                    ax.plot(line[:, 0] * sa, line[:, 1] * sb, style, color=f"C{k + 1}", lw=1.3, label=lab)
+        best = doc["best_fit"]
+        ax.plot(best[names[0]] * sa, best[names[1]] * sb, "k+", ms=9)
+        ax.set_xlabel(la)
+        ax.set_ylabel(lb)
+        ax.legend(fontsize=7, loc="upper right")
     _title(ax, title)
     return ax

@@ -423,27 +423,28 @@ def crossings(x: np.ndarray, dchi2: np.ndarray, level: float) -> tuple[float | N
 
 def grid_rows(
     lik: Likelihood, names: tuple[str, str], xs: np.ndarray, ys: np.ndarray, rows: list[int], theta_best: np.ndarray
-) -> dict[int, list[tuple[float, bool, int]]]:
-    """Profiled χ² on rows ``rows`` of the grid xs × ys: each point is minimised over every other free
-    parameter, starting from its neighbour's solution (each row walks out from the column nearest the
-    best fit; a row starts from the solution of the nearest finished row)."""
+) -> dict[int, list[tuple[float, bool, int, np.ndarray]]]:
+    """Profiled χ² (with validity, attempts and θ̂) on rows ``rows`` of the grid xs × ys: each point is
+    minimised over every other free parameter, starting from its neighbour's solution (each row walks
+    out from the column nearest the best fit; a row starts from the solution of the nearest finished
+    row)."""
     params = lik.model.parameters
     a, b = names
     steps = initial_steps(params)
-    out: dict[int, list[tuple[float, bool, int]]] = {}
+    out: dict[int, list[tuple[float, bool, int, np.ndarray]]] = {}
     row_start: dict[int, np.ndarray] = {}
     centre = int(np.argmin(np.abs(ys - theta_best[params.index(b)])))
     for i in rows:
         done = [r for r in row_start if abs(r - i) == min(abs(r2 - i) for r2 in row_start)] if row_start else []
         start_row = row_start[done[0]] if done else theta_best
-        cells: list[tuple[float, bool, int] | None] = [None] * len(ys)
+        cells: list[tuple[float, bool, int, np.ndarray] | None] = [None] * len(ys)
         for order in (range(centre, len(ys)), range(centre - 1, -1, -1)):
             theta = start_row
             for j in order:
                 fval, valid, attempts, theta_j = minimise_fixed(
                     lik, {a: xs[i], b: ys[j]}, theta, seed=i * len(ys) + j, steps=steps
                 )
-                cells[j] = (fval, valid, attempts)
+                cells[j] = (fval, valid, attempts, theta_j)
                 if valid:
                     theta = theta_j
                 if j == centre:
@@ -470,8 +471,8 @@ def profile_grid(
 ) -> dict:
     """Δχ² on the grid xs × ys (profiled over every other parameter); with a Dask ``client`` each row
     is a task (the workers build the model from the config once). Returns a dict with ``dchi2``
-    (len(xs) × len(ys)), ``valid``, ``retries``, ``best`` and ``fmin`` (the smallest of the free fit
-    and the grid)."""
+    (len(xs) × len(ys)), ``valid``, ``retries``, ``best``, ``fmin`` (the smallest of the free fit
+    and the grid) and ``theta`` (len(xs) × len(ys) × parameters: the profiled θ̂ of each point)."""
     params = lik.model.parameters
     best = fit(lik, minos=[]) if best is None else best
     theta_best = np.array([best.values[n] for n in params.names])
@@ -491,14 +492,24 @@ def profile_grid(
         results = dask_map(_grid_rows_task, tasks, client=client, shared=shared, progress=progress)
     fval = np.full((len(xs), len(ys)), np.nan)
     valid = np.zeros((len(xs), len(ys)), dtype=bool)
+    theta = np.zeros((len(xs), len(ys), len(params)))
     retries = 0
     for res in results:
         for i, cells in res.items():
-            for j, (f, v, attempts) in enumerate(cells):
-                fval[i, j], valid[i, j] = f, v
+            for j, (f, v, attempts, theta_ij) in enumerate(cells):
+                fval[i, j], valid[i, j], theta[i, j] = f, v, theta_ij
                 retries += attempts - 1
     fmin = min(best.fval, float(np.nanmin(fval)))
-    return {"x": xs, "y": ys, "dchi2": fval - fmin, "valid": valid, "retries": retries, "best": best, "fmin": fmin}
+    return {
+        "x": xs,
+        "y": ys,
+        "dchi2": fval - fmin,
+        "valid": valid,
+        "retries": retries,
+        "best": best,
+        "fmin": fmin,
+        "theta": theta,
+    }
 
 
 def contour_lines(xs: np.ndarray, ys: np.ndarray, dchi2: np.ndarray, level: float) -> list[np.ndarray]:

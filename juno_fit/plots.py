@@ -20,6 +20,7 @@ from .drawing import (
     draw_contours,
     draw_correlation,
     draw_exclusion,
+    draw_feldman_cousins,
     draw_fit_spectrum,
     draw_nmo,
     draw_prediction,
@@ -38,6 +39,7 @@ __all__ = [
     "plot_contours",
     "plot_correlation",
     "plot_exclusion",
+    "plot_feldman_cousins",
     "plot_fit_spectrum",
     "plot_nmo",
     "plot_prediction",
@@ -178,4 +180,11 @@ def plot_toy_dchi2(dchi2: np.ndarray, path: str | Path, *, title: str = "") -> P
     """Write :func:`~juno_fit.drawing.draw_toy_dchi2` (the Δχ²_NMO distribution of an ensemble)."""
     fig, ax = _figure(figsize=(6.0, 4.2))
     draw_toy_dchi2(dchi2, ax, title=title)
+    return _save(fig, path)
+
+
+def plot_feldman_cousins(doc: dict, path: str | Path, *, title: str = "") -> Path:
+    """Write :func:`~juno_fit.drawing.draw_feldman_cousins` (a Feldman–Cousins construction) to ``path``."""
+    fig, ax = _figure(figsize=(6.4, 4.6 if len(doc["params"]) == 1 else 5.2))
+    draw_feldman_cousins(doc, ax, title=title)
     return _save(fig, path)
