@@ -167,6 +167,41 @@ def _cli_start(cache: str) -> float:
     return time.perf_counter() - t
 
 
+def toy_throughput(n_toys: int = 8, exposure: str = "100d") -> dict:
+    """Toy fits of ``juno_nominal`` at ``exposure`` (every systematic), as ``juno-fit toys`` fits them with
+    each minimiser, beside one model + statistic evaluation of the same model in the same run: the fit
+    time of a toy (median) in evaluations' worth travels between machines. Newton's one-off curvature
+    (per process and true point) is reported apart. One process, one thread."""
+    from .config import load_config
+    from .ensemble import ensemble_spec, fit_toy
+    from .likelihood import Likelihood, warm_model
+    from .newton import curvature
+
+    config = load_config("juno_nominal", exposure=exposure)
+    model = warm_model(config)
+    theta0 = model.parameters.values()
+    free = np.array([not p.fixed for p in model.parameters])
+    lik = Likelihood(model, [p.total for p in model.predict(theta0)])
+    counter = [0]
+    eval_s = median_time(lambda: lik(_moved(theta0, free, counter)), repeat=200)
+    t = time.perf_counter()
+    curvature(model, theta0, free)
+    out: dict = {"exposure": exposure, "toys": n_toys, "model_eval_s": eval_s, "curvature_s": time.perf_counter() - t}
+    for minimiser in ("migrad", "newton"):
+        spec = ensemble_spec(config, minimiser=minimiser)
+        records = [fit_toy(model, k, spec) for k in range(n_toys)]
+        per_toy = float(np.median([r["seconds"] for r in records]))
+        out[minimiser] = {
+            "per_toy_s": per_toy,
+            "evaluations_per_toy": per_toy / eval_s,
+            "toys_per_s_per_core": 1.0 / per_toy,
+            "calls_per_toy": float(np.median([r["nfev"] for r in records])),
+            "valid": int(sum(r["valid"] for r in records)),
+        }
+    out["speedup"] = out["migrad"]["per_toy_s"] / out["newton"]["per_toy_s"]
+    return out
+
+
 def run(*, progress: Callable[[str], None] = lambda s: None, starts: bool = True) -> dict:
     """All benchmarks; returns the ``juno-fit bench --json`` document."""
     from .config import load_config
@@ -229,6 +264,8 @@ def run(*, progress: Callable[[str], None] = lambda s: None, starts: bool = True
         "first_call_s": first_call,
         "machine": machine(),
     }
+    progress("toy fits at 100 days, MIGRAD and Newton ...")
+    report["toy_fits"] = toy_throughput()
     if starts:
         progress("cold and warm start of 'juno-fit fit juno_nominal --no-minos' ...")
         with tempfile.TemporaryDirectory() as cache:
@@ -255,6 +292,18 @@ def format_report(report: dict) -> str:
         f"   ({report['fit']['nfev_without_grad']} evaluations)",
         f"  first call (cache load or compile + model) {report['first_call_s']:8.2f} s",
     ]
+    if "toy_fits" in report:
+        toys = report["toy_fits"]
+        lines.append(
+            f"  toy fits, juno_nominal at {toys['exposure']} (one eval {1e3 * toys['model_eval_s']:.3f} ms; "
+            f"Newton's curvature once per process {toys['curvature_s']:.2f} s):"
+        )
+        for name in ("migrad", "newton"):
+            t = toys[name]
+            lines.append(
+                f"    {name:<7} {t['per_toy_s']:8.3f} s per toy = {t['evaluations_per_toy']:6.0f} evaluations' worth,"
+                f" {t['toys_per_s_per_core']:6.2f} toys/s per core ({t['valid']}/{toys['toys']} valid)"
+            )
     if "cold_start_s" in report:
         lines.append(f"  'juno-fit fit' cold start (empty cache)    {report['cold_start_s']:8.2f} s")
         lines.append(f"  'juno-fit fit' warm start (cached)         {report['warm_start_s']:8.2f} s")

@@ -4,7 +4,7 @@
 Ensembles. Pseudo-experiment k is generated from (config seed, k) only and fitted from the true point,
 so a toy's result does not depend on the worker that ran it, on the number of workers or on the order of
 completion. The fit (``minimiser = "newton"``, the default) is Newton iterations with the curvature of
-the true point's Asimov data set, computed once per process (:mod:`juno_fit.newton`), and the covariance
+the true point's Asimov data set, computed once per process (:mod:`juno_fit.newton`), and the errors
 of the free oscillation parameters by preconditioned conjugate gradients at the minimum; where that does
 not converge, and for ``--nmo`` and ``--global`` ensembles (several minima to compare), MIGRAD with
 retries seeded by k (``minimiser = "migrad"``; files without that attribute hold such toys). Results are
@@ -140,9 +140,9 @@ def ensemble_spec(
 
 def fit_toy_newton(model, lik, toy: int) -> dict[str, Any] | None:
     """Fit a toy by Newton iterations with the curvature of the true point (:mod:`juno_fit.newton`) and
-    the covariance of the free oscillation parameters by preconditioned conjugate gradients; ``None``
+    the errors of the free oscillation parameters by preconditioned conjugate gradients; ``None``
     when it does not converge (the caller then runs MIGRAD)."""
-    from .newton import covariance_block, curvature, newton_minimise
+    from .newton import curvature, newton_minimise, variances
 
     params = model.parameters
     free = np.array([not p.fixed for p in params])
@@ -153,11 +153,11 @@ def fit_toy_newton(model, lik, toy: int) -> dict[str, Any] | None:
     names = getattr(model, "oscillation_names", OSCILLATION_PARAMETERS)
     wanted = [params.index(n) for n in names if n in params and not params[n].fixed]
     _, grad = lik.value_and_grad(found.theta)
-    cov, calls = covariance_block(lik, found.theta, grad, curv, wanted)
-    if np.any(np.diag(cov) <= 0):
+    var, calls = variances(lik, found.theta, grad, curv, wanted)
+    if np.any(var <= 0):
         return None
     errors = np.full(len(params), np.nan)  # errors of the oscillation parameters only
-    errors[wanted] = np.sqrt(np.diag(cov))
+    errors[wanted] = np.sqrt(var)
     return {
         "values": found.theta.copy(),
         "errors": errors,
