@@ -241,7 +241,54 @@ def effective_parameters(enu, s12sq, s13sq, dm21, dm31, matter, density, electro
     return np.array(knp_effective_numpy(a, s12sq, s13sq, dm21, dm31))
 
 
-def effective_jacobian(enu, s12sq, s13sq, dm21, dm31, matter, density, electron_fraction):
+@kernel
+def _knp_point(a, s12sq, s13sq, dm21, dm31):
+    """:func:`knp_effective_numpy` at one point, for complex arguments (the complex step)."""
+    c12sq = 1.0 - s12sq
+    c13sq = 1.0 - s13sq
+    cos2t12 = c12sq - s12sq
+    dm32 = dm31 - dm21
+    dmee = c12sq * dm31 + s12sq * dm32
+    x = c13sq * a / dm21
+    s12c12 = s12sq * c12sq
+    s12m = s12sq + 2.0 * s12c12 * x + 3.0 * s12c12 * cos2t12 * x * x
+    dm21m = dm21 * (1.0 - cos2t12 * x + 2.0 * s12c12 * x * x)
+    s13m = s13sq + 2.0 * s13sq * c13sq * a / dmee
+    dm31m = dm31 - a * ((c12sq * c13sq - s13sq) - s12c12 * c13sq * x)
+    dm32m = dm32 - a * ((s12sq * c13sq - s13sq) + s12c12 * c13sq * x)
+    return s12m, s13m, dm21m, dm31m, dm32m
+
+
+@kernel
+def knp_jacobian_kernel(enu, base, potential_per_mev):
+    """Numba twin of the KNP branch of :func:`effective_jacobian`: effective parameters (5, N) and their
+    complex-step Jacobian (5, 5, N) with respect to (s12, s13, Δm²21, Δm²31, ρ); ``potential_per_mev`` =
+    −MATTER_A_PER_RHO_YE_MEV × Y_e (a = potential_per_mev ρ E)."""
+    n = enu.shape[0]
+    eff = np.empty((5, n))
+    jac = np.empty((5, 5, n))
+    steps = np.empty(5)
+    for k in range(5):
+        steps[k] = 1e-30 * max(abs(base[k]), 1e-30)
+    for i in range(n):
+        x = np.empty(5, dtype=np.complex128)
+        for k in range(5):
+            x[k] = base[k]
+        a = potential_per_mev * x[4] * enu[i]
+        f = _knp_point(a, x[0], x[1], x[2], x[3])
+        for o in range(5):
+            eff[o, i] = f[o].real
+        for k in range(5):
+            x[k] = complex(base[k], steps[k])
+            a = potential_per_mev * x[4] * enu[i]
+            f = _knp_point(a, x[0], x[1], x[2], x[3])
+            for o in range(5):
+                jac[o, k, i] = f[o].imag / steps[k]
+            x[k] = base[k]
+    return eff, jac
+
+
+def effective_jacobian(enu, s12sq, s13sq, dm21, dm31, matter, density, electron_fraction, *, numba=True):
     """Effective parameters (s12ᵐ, s13ᵐ, Δm²21ᵐ, Δm²31ᵐ, Δm²32ᵐ), shape (5, N), and their Jacobian
     with respect to (s12, s13, Δm²21, Δm²31, ρ), shape (5, 5, N).
 
@@ -264,6 +311,8 @@ def effective_jacobian(enu, s12sq, s13sq, dm21, dm31, matter, density, electron_
         return eff, jac
     if matter != "knp":
         raise ValueError(f"derivatives are available for vacuum and knp, not {matter!r}")
+    if numba:
+        return knp_jacobian_kernel(enu, base, -MATTER_A_PER_RHO_YE_MEV * electron_fraction)
 
     def effective(x):
         a = -MATTER_A_PER_RHO_YE_MEV * x[4] * electron_fraction * enu

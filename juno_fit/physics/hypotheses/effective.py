@@ -50,7 +50,7 @@ class OnEffectiveParameters:
     def contraction(
         self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True, cells=None
     ):
-        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
+        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction, numba=numba)
         args = (
             np.ascontiguousarray(enu, dtype=float),
             np.ascontiguousarray(baselines, dtype=float),

@@ -25,7 +25,7 @@ class Standard:
     def contraction(
         self, enu, baselines, weights, std, extra, matter, density, electron_fraction, *, numba=True, cells=None
     ):
-        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction)
+        eff, jac = osc.effective_jacobian(enu, *std, matter, density, electron_fraction, numba=numba)
         if numba:
             g = osc.pee_adjoint_kernel(enu, baselines, np.ascontiguousarray(weights), eff)
         else:
