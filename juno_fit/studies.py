@@ -19,7 +19,7 @@ from .config import load_config as _load_config
 from .errors import JunoFitError
 from .likelihood import Likelihood
 from .progress import ProgressBar
-from .study_results import ExclusionResult, NmoResult, PrecisionResult, ToysResult
+from .study_results import ExclusionResult, FeldmanCousinsResult, NmoResult, PrecisionResult, ToysResult
 
 __all__ = ["exclusion", "nmo", "precision", "toys"]
 
@@ -299,3 +299,80 @@ def toys(
         run["output"] = str(output) if output is not None else None
         ensemble = read_ensemble(path)
     return ToysResult(run, summarise(ensemble), ensemble.arrays(), list(ensemble.spec.parameters))
+
+
+def feldman_cousins(
+    likelihood: Any,
+    params: Sequence[str],
+    grid: Sequence[Sequence[float]],
+    toys: int,
+    *,
+    output: str | Path | None = None,
+    first: int = 0,
+    throw_nuisances: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    client: Any = None,
+    force: bool = False,
+    progress: bool = True,
+) -> FeldmanCousinsResult:
+    """Feldman–Cousins intervals (one parameter) or regions (two) by a Neyman construction on Dask.
+
+    At each grid point the toys are drawn at the nuisance parameters profiled on the data, with the
+    priors' centres drawn around them, and fitted with the parameters held and free; the critical
+    value at each CL is the quantile of their Δχ² (see :mod:`juno_fit.neyman`). The construction
+    streams into ``output`` and resumes from it; results do not depend on the number of workers.
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+        The model on the data.
+    params : list of str
+        One or two free parameters.
+    grid : list of arrays
+        The values of each parameter (increasing, within its limits).
+    toys : int
+        Toys per grid point.
+    output : str or Path, optional
+        The construction file (default: a temporary file, removed after it is read back).
+    first : int
+        Number of the first toy (split runs, merged with ``juno-fit merge``).
+    throw_nuisances : bool
+        Draw the toys' nuisance parameters from their priors.
+    workers : int or None
+        Local worker processes (None: one per core).
+    scheduler : str, optional
+        Address of an existing Dask scheduler.
+    client : dask.distributed.Client, optional
+        An existing client (instead of ``workers``/``scheduler``).
+    force : bool
+        Start ``output`` afresh.
+    progress : bool
+
+    Returns
+    -------
+    FeldmanCousinsResult
+    """
+    from .neyman import read_construction, run_construction
+    from .neyman_intervals import analyse
+
+    with tempfile.TemporaryDirectory(prefix="juno-fit-fc-") as tmp:
+        path = Path(output) if output is not None else Path(tmp) / "fc.h5"
+        run = run_construction(
+            likelihood,
+            list(params),
+            [np.asarray(g, dtype=float) for g in grid],
+            toys,
+            path,
+            first=first,
+            throw_nuisances=throw_nuisances,
+            workers=workers,
+            scheduler=scheduler,
+            client=client,
+            force=force,
+            show_progress=ProgressBar if progress else False,
+        )
+        doc = analyse(read_construction(path))
+    doc["seconds"], doc["run"] = run["seconds"], run
+    doc["output"] = str(output) if output is not None else None
+    return FeldmanCousinsResult(doc)

@@ -264,3 +264,45 @@ class ExclusionResult(_Result):
         from .drawing import draw_exclusion
 
         return draw_exclusion(self, ax, title=title)
+
+
+@dataclass(repr=False)
+class FeldmanCousinsResult(_Result):
+    """A Feldman–Cousins construction analysed (:func:`juno_fit.feldman_cousins`).
+
+    Attributes
+    ----------
+    document : dict
+        The ``--json`` document of ``juno-fit fc``: grid, critical values with their binomial errors per
+        CL, the data's Δχ², and FC and Wilks intervals (one parameter) or regions with areas (two).
+    """
+
+    document: dict[str, Any]
+
+    def to_dict(self) -> dict:
+        """The ``--json`` document of ``juno-fit fc``."""
+        return dict(self.document)
+
+    def _title(self) -> str:
+        d = self.document
+        n = d["toys_per_point"]
+        return f"FeldmanCousinsResult: {', '.join(d['params'])}, {n['min']}–{n['max']} toys per point"
+
+    def _rows(self) -> tuple[list[str], list[list[Any]]]:
+        d = self.document
+
+        def span(intervals):
+            return " ∪ ".join(f"[{i['interval'][0]:.6g}, {i['interval'][1]:.6g}]" for i in intervals) or "empty"
+
+        if "intervals" in d:
+            rows = [[cl, span(v["fc"]), span(v["wilks"])] for cl, v in d["intervals"].items()]
+            return ["CL %", "Feldman–Cousins", "Wilks"], rows
+        rows = [[cl, v["fc_area"], v["wilks_area"]] for cl, v in d["regions"].items()]
+        return ["CL %", "FC area", "Wilks area"], rows
+
+    def plot(self, ax=None, *, title: str = ""):
+        """Critical values against the data's Δχ² (one parameter) or the 90 % critical-value map with
+        the regions (two): :func:`juno_fit.plots.draw_feldman_cousins`."""
+        from .drawing import draw_feldman_cousins
+
+        return draw_feldman_cousins(self.document, ax, title=title)

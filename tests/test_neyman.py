@@ -220,3 +220,19 @@ def test_coverage_runs_and_reports_binomial_errors(config, folder, capsys):
     assert err == pytest.approx(np.sqrt(cov * (1 - cov) / 8))
     assert main([*argv, "-o", str(folder / "cov"), "--workers", "1", "--json"]) == 0  # resumed: same table
     assert json.loads(capsys.readouterr().out)["points"] == doc["points"]
+
+
+def test_api_gives_the_command_lines_document(config, folder, reference, capsys):
+    import juno_fit as jf
+
+    model = jf.build_model(jf.load_config(config))
+    lik = jf.Likelihood(model, jf.asimov(model))
+    grid = [np.linspace(0.29, 0.33, 3)]
+    result = jf.feldman_cousins(lik, ["sin2_theta12"], grid, TOYS, output=folder / "reference.h5", progress=False)
+    assert result.document["run"]["fitted"] == 0  # every toy is already in the file
+    assert main(["fc", config, *POINTS, "--toys", str(TOYS), "-o", str(folder / "reference.h5"), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    for key in ("critical", "critical_error", "dchi2_data", "intervals", "points", "toys_per_point"):
+        assert json.loads(json.dumps(result.to_dict()[key])) == cli[key], key
+    assert "Feldman–Cousins" in repr(result)
+    result.plot()
