@@ -241,22 +241,8 @@ def effective_parameters(enu, s12sq, s13sq, dm21, dm31, matter, density, electro
     return np.array(knp_effective_numpy(a, s12sq, s13sq, dm21, dm31))
 
 
-@kernel
-def _knp_point(a, s12sq, s13sq, dm21, dm31):
-    """:func:`knp_effective_numpy` at one point, for complex arguments (the complex step)."""
-    c12sq = 1.0 - s12sq
-    c13sq = 1.0 - s13sq
-    cos2t12 = c12sq - s12sq
-    dm32 = dm31 - dm21
-    dmee = c12sq * dm31 + s12sq * dm32
-    x = c13sq * a / dm21
-    s12c12 = s12sq * c12sq
-    s12m = s12sq + 2.0 * s12c12 * x + 3.0 * s12c12 * cos2t12 * x * x
-    dm21m = dm21 * (1.0 - cos2t12 * x + 2.0 * s12c12 * x * x)
-    s13m = s13sq + 2.0 * s13sq * c13sq * a / dmee
-    dm31m = dm31 - a * ((c12sq * c13sq - s13sq) - s12c12 * c13sq * x)
-    dm32m = dm32 - a * ((s12sq * c13sq - s13sq) + s12c12 * c13sq * x)
-    return s12m, s13m, dm21m, dm31m, dm32m
+# the same formulas at one point inside Numba kernels (complex arguments: the complex step)
+_knp_point = kernel(knp_effective_numpy)
 
 
 @kernel
