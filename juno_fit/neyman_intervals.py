@@ -14,13 +14,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 from scipy.stats import chi2
 
-from .neyman import CONSTRUCTION, LEVELS, Construction
+from .errors import JunoFitError
+from .neyman import CONSTRUCTION, LEVELS, Construction, read_construction, run_construction
 
 
 def critical_values(c: Construction) -> dict[str, Any]:
@@ -143,3 +146,65 @@ def coverage(construction: Construction, trials: Construction) -> dict[str, Any]
                 row[f"{kind}_{label}"] = [cov, float(np.sqrt(cov * (1 - cov) / n)) if n else float("nan")]
         rows.append(row)
     return {"params": list(construction.spec.params), "levels": list(LEVELS), "points": rows}
+
+
+def run_coverage(
+    config,
+    name: str,
+    truths: Sequence[float],
+    n_toys: int,
+    folder: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    show_progress: bool | Callable[..., Any] = True,
+) -> dict[str, Any]:
+    """Coverage of FC and Wilks intervals of the oscillation parameter ``name`` at each true value: the
+    config's true point with ``name`` replaced, its Asimov data; a one-point construction there (its
+    nuisance parameters at their nominal values, ``n_toys`` toys) gives the FC critical values, and
+    ``n_toys`` further toys with the nuisance parameters thrown from their priors (the true nuisances
+    unknown) are the trials: the fraction of trials whose Δχ² at the truth is below the critical value
+    (FC) or the χ² quantile (Wilks) is the coverage, with its binomial error. Each construction is a
+    resumable file in ``folder`` (``truth<i>_construction.h5``, ``truth<i>_trials.h5``)."""
+    import dataclasses
+
+    from .datasets import asimov
+    from .likelihood import Likelihood, warm_model
+
+    names = getattr(config.oscillation, "parameter_names", ())
+    if name not in names:
+        raise JunoFitError(f"--param: coverage takes an oscillation parameter ({', '.join(names)}), got {name!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, first = [], None
+    for i, truth in enumerate(truths):
+        osc = config.oscillation
+        if name in osc.__dataclass_fields__:
+            shifted = dataclasses.replace(config, oscillation=dataclasses.replace(osc, **{name: float(truth)}))
+        else:  # a hypothesis' own parameter
+            extra = tuple((k, float(truth) if k == name else v) for k, v in osc.extra)
+            shifted = dataclasses.replace(config, oscillation=dataclasses.replace(osc, extra=extra))
+        model = warm_model(shifted)
+        lik = Likelihood(model, asimov(model))
+        parts = []
+        for kind, thrown in (("construction", False), ("trials", True)):
+            path = folder / f"truth{i}_{kind}.h5"
+            run_construction(
+                lik,
+                [name],
+                [[float(truth)]],
+                n_toys,
+                path,
+                throw_nuisances=thrown,
+                workers=workers,
+                scheduler=scheduler,
+                force=force,
+                show_progress=show_progress,
+                min_points=1,
+            )
+            parts.append(read_construction(path))
+        table = coverage(*parts)
+        first = first or table
+        rows += table["points"]
+    return {"params": [name], "levels": first["levels"], "points": rows, "toys": n_toys, "folder": str(folder)}

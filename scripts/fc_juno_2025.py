@@ -38,8 +38,8 @@ matplotlib.use("Agg")
 import numpy as np
 
 import juno_fit as jf
-from juno_fit.neyman import read_construction, run_construction, run_coverage
-from juno_fit.neyman_intervals import analyse
+from juno_fit.neyman import read_construction, run_construction
+from juno_fit.neyman_intervals import analyse, run_coverage
 from juno_fit.plots import plot_feldman_cousins
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -92,7 +92,7 @@ def cmd_fc(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from ..neyman import run_coverage
+    from ..neyman_intervals import run_coverage
 
     config = _load(args, [args.config], args.exposure)
     folder = Path(args.output)
