@@ -152,8 +152,7 @@ def fit_toy_newton(model, lik, toy: int) -> dict[str, Any] | None:
         return None
     names = getattr(model, "oscillation_names", OSCILLATION_PARAMETERS)
     wanted = [params.index(n) for n in names if n in params and not params[n].fixed]
-    _, grad = lik.value_and_grad(found.theta)
-    var, calls = variances(lik, found.theta, grad, curv, wanted)
+    var, calls = variances(lik, found.theta, found.grad, curv, wanted)
     if np.any(var <= 0):
         return None
     errors = np.full(len(params), np.nan)  # errors of the oscillation parameters only
@@ -163,7 +162,7 @@ def fit_toy_newton(model, lik, toy: int) -> dict[str, Any] | None:
         "errors": errors,
         "valid": True,
         "fval": found.fval,
-        "nfev": found.calls + 1 + calls,
+        "nfev": found.calls + calls,
         "attempts": 1,
     }
 
@@ -413,28 +412,21 @@ def run_ensemble(
             write_ensemble(output, ensemble)
         return summary
 
-    def take(records: list[dict[str, Any]]) -> None:
-        for rec in records:
-            ensemble.records[rec["index"]] = rec
-
     t0 = time.perf_counter()
     run = stream_tasks(
         fit_toys,
-        [[k] for k in missing],
+        missing,
         shared={"spec": spec, "config": config},
-        store=take,
+        records=ensemble.records,
         save=lambda: write_ensemble(output, ensemble),
+        output=output,
         total=len(wanted),
-        label="toys",
         chunk=chunk,
         flush_seconds=flush_seconds,
         show_progress=show_progress,
         workers=workers,
         scheduler=scheduler,
         client=client,
-        interrupted=lambda: (
-            f"interrupted: {len(ensemble.records)} toys saved in {output}; rerun the same command to fit the rest"
-        ),
     )
     summary.update(fitted=run["done"], workers=run["workers"])
     if "first_result_seconds" in run:

@@ -35,9 +35,10 @@ class NewtonResult:
     iterations: int
     calls: int  # value-and-gradient evaluations
     edm: float
+    grad: np.ndarray  # the gradient at ``theta``
 
 
-def box_limits(params, free: np.ndarray, extra: dict[str, tuple[float, float]] | None = None):
+def box_limits(params, extra: dict[str, tuple[float, float]] | None = None):
     """(lo, hi) arrays over all parameters: the parameters' limits (±inf where none), tightened by
     ``extra``."""
     lo = np.array([-np.inf if p.limits[0] is None else p.limits[0] for p in params], dtype=float)
@@ -71,7 +72,7 @@ def newton_minimise(
     edm = np.inf
     for iteration in range(max_iter + 1):
         if not np.isfinite(f) or not np.all(np.isfinite(g[index])):
-            return NewtonResult(x, float(f), False, iteration, calls, np.inf)
+            return NewtonResult(x, float(f), False, iteration, calls, np.inf, g)
         gi = g[index]
         xi = x[index]
         held = ((xi <= low) & (gi > 0)) | ((xi >= high) & (gi < 0))
@@ -80,12 +81,12 @@ def newton_minimise(
         try:
             step_m = -np.linalg.solve(h, gi[move])
         except np.linalg.LinAlgError:
-            return NewtonResult(x, float(f), False, iteration, calls, np.inf)
+            return NewtonResult(x, float(f), False, iteration, calls, np.inf, g)
         edm = 0.5 * float(-gi[move] @ step_m)
         if edm < 0.0:  # H is not positive definite along the gradient: not a descent direction
-            return NewtonResult(x, float(f), False, iteration, calls, edm)
+            return NewtonResult(x, float(f), False, iteration, calls, edm, g)
         if edm < edm_goal:
-            return NewtonResult(x, float(f), True, iteration, calls, edm)
+            return NewtonResult(x, float(f), True, iteration, calls, edm, g)
         if iteration == max_iter:
             break
         step = np.zeros(len(index))
@@ -104,7 +105,7 @@ def newton_minimise(
                 break
             t *= 0.5
         if not accepted:
-            return NewtonResult(x, float(f), False, iteration + 1, calls, edm)
+            return NewtonResult(x, float(f), False, iteration + 1, calls, edm, g)
         # BFGS update of the curvature with the step taken (kept positive definite: only when yᵀs > 0)
         s = trial[index] - xi
         y = gt[index] - gi
@@ -114,7 +115,7 @@ def newton_minimise(
         if ys > 1e-12 * np.sqrt(float(y @ y) * float(s @ s)) and shs > 0.0:
             hessian += np.outer(y, y) / ys - np.outer(hs, hs) / shs
         x, f, g = trial, ft, gt
-    return NewtonResult(x, float(f), False, max_iter, calls, edm)
+    return NewtonResult(x, float(f), False, max_iter, calls, edm, g)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def curvature(model, theta: np.ndarray, free: np.ndarray, limits: dict | None = 
     h_all = _full_hessian(model, theta, everything)
     keep = free[everything]
     h = h_all[np.ix_(keep, keep)].copy()
-    lo, hi = box_limits(model.parameters, free, limits)
+    lo, hi = box_limits(model.parameters, limits)
     result = Curvature(theta.copy(), free.copy(), h, np.linalg.inv(h), lo, hi)
     if len(_CURVATURES) >= _CACHE_SIZE:
         _CURVATURES.pop(next(iter(_CURVATURES)))

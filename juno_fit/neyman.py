@@ -107,11 +107,13 @@ class Construction:
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
     created: str = ""
 
-    def toys_of(self, point: int) -> np.ndarray:
-        """Δχ² of the valid toys of one point."""
-        return np.array(
-            [r["dchi2"] for k, r in self.records.items() if k // KEY_STRIDE == point and r["valid"]], dtype=float
-        )
+    def toys_by_point(self) -> list[np.ndarray]:
+        """Δχ² of the valid toys of each point (one pass over the records)."""
+        found: list[list[float]] = [[] for _ in range(len(self.spec.points))]
+        for key, r in self.records.items():
+            if r["valid"]:
+                found[key // KEY_STRIDE].append(r["dchi2"])
+        return [np.array(f, dtype=float) for f in found]
 
 
 def data_digest(data: Sequence[np.ndarray]) -> str:
@@ -418,7 +420,7 @@ def run_construction(
         write_construction(output, c)
     summary["data_seconds"] = time.perf_counter() - t0
     missing = [
-        [p * KEY_STRIDE + k]
+        p * KEY_STRIDE + k
         for p in range(len(spec.points))
         for k in range(first, first + n_toys)
         if p * KEY_STRIDE + k not in c.records
@@ -429,19 +431,16 @@ def run_construction(
             fit_toys,
             missing,
             shared={"spec": spec, "config": lik.model.config, "theta": c.data.theta},
-            store=lambda records: c.records.update((r["index"], r) for r in records),
+            records=c.records,
             save=lambda: write_construction(output, c),
+            output=output,
             total=summary["requested"],
-            label="toys",
             chunk=chunk,
             flush_seconds=flush_seconds,
             show_progress=show_progress,
             workers=workers,
             scheduler=scheduler,
             client=client,
-            interrupted=lambda: (
-                f"interrupted: {len(c.records)} toys saved in {output}; rerun the same command to fit the rest"
-            ),
         )
         summary.update(fitted=run["done"], workers=run["workers"])
     summary["seconds"] = time.perf_counter() - t0

@@ -29,7 +29,7 @@ from .neyman import CONSTRUCTION, LEVELS, Construction, read_construction, run_c
 def critical_values(c: Construction) -> dict[str, Any]:
     """Per CL: the critical value and its binomial uncertainty per point, and the toys per point."""
     n_points = len(c.spec.points)
-    samples = [np.sort(c.toys_of(p)) for p in range(n_points)]
+    samples = [np.sort(s) for s in c.toys_by_point()]
     counts = np.array([len(s) for s in samples])
     out: dict[str, Any] = {"critical": {}, "critical_error": {}, "toys_per_point": counts}
     for label, alpha in LEVELS.items():
@@ -136,10 +136,11 @@ def coverage(construction: Construction, trials: Construction) -> dict[str, Any]
     crit = critical_values(construction)["critical"]
     ndim = len(construction.spec.params)
     rows = []
+    built, tried = construction.toys_by_point(), trials.toys_by_point()
     for p, point in enumerate(construction.spec.points):
-        d = trials.toys_of(p)
+        d = tried[p]
         n = len(d)
-        row: dict[str, Any] = {"point": point.tolist(), "toys": n, "construction_toys": len(construction.toys_of(p))}
+        row: dict[str, Any] = {"point": point.tolist(), "toys": n, "construction_toys": len(built[p])}
         for label, alpha in LEVELS.items():
             for kind, level in (("fc", crit[label][p]), ("wilks", chi2.ppf(alpha, ndim))):
                 cov = float(np.mean(d <= level)) if n else float("nan")

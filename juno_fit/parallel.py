@@ -114,26 +114,26 @@ def dask_map(
 
 def stream_tasks(
     fn: Callable[..., list[dict[str, Any]]],
-    items: list[list],
+    keys: list[int],
     *,
     shared: dict[str, Any],
-    store: Callable[[list[dict[str, Any]]], None],
+    records: dict[int, dict[str, Any]],
     save: Callable[[], Any],
+    output,
     total: int,
-    label: str,
     chunk: int | None,
     flush_seconds: float,
     show_progress: bool | Callable[..., Any],
     workers: int | None,
     scheduler: str | None,
     client,
-    interrupted: Callable[[], str],
 ) -> dict[str, Any]:
-    """The streaming run shared by toy ensembles and Neyman constructions: ``fn(chunk_of_items, **shared)``
-    returns records, handed to ``store`` as they arrive; ``save`` rewrites the output file (atomically)
-    every ``flush_seconds`` and at the end, also on Ctrl-C (then :class:`Interrupted` with
-    ``interrupted()``'s message). ``total`` counts the whole request (``len(items)`` of it are missing);
-    chunks of ``chunk`` items (default ≤ 4, so that the last tasks leave no worker idle for long)."""
+    """The streaming run shared by toy ensembles and Neyman constructions: ``fn(chunk_of_keys, **shared)``
+    returns records (each with its key as ``"index"``), put into ``records`` as they arrive; ``save``
+    rewrites ``output`` (atomically) every ``flush_seconds`` and at the end, also on Ctrl-C (then
+    :class:`Interrupted` saying how many toys are saved). ``total`` counts the whole request
+    (``len(keys)`` of it are missing); chunks of ``chunk`` keys (default ≤ 4, so that the last tasks
+    leave no worker idle for long)."""
     from .progress import Progress
 
     state = {"last": time.monotonic(), "dirty": False}
@@ -148,14 +148,14 @@ def stream_tasks(
     progress: Progress | None = None
     t0 = time.perf_counter()
 
-    def take(_i: int, records: list[dict[str, Any]]) -> None:
-        store(records)
+    def take(_i: int, found: list[dict[str, Any]]) -> None:
+        records.update((r["index"], r) for r in found)
         if not run["done"]:
             run["first_result_seconds"] = time.perf_counter() - t0
-        run["done"] += len(records)
+        run["done"] += len(found)
         state["dirty"] = True
         if progress:
-            progress.update(len(records))
+            progress.update(len(found))
         if time.monotonic() - state["last"] >= flush_seconds:
             flush()
 
@@ -167,13 +167,15 @@ def stream_tasks(
             run["workers"] = k
             if show_progress:
                 bar = Progress if show_progress is True else show_progress
-                progress = bar(total, label, initial=total - len(items))
-            size = chunk or max(1, min(4, len(items) // (8 * k)))
-            chunks = [([x for item in items[i : i + size] for x in item],) for i in range(0, len(items), size)]
+                progress = bar(total, "toys", initial=total - len(keys))
+            size = chunk or max(1, min(4, len(keys) // (8 * k)))
+            chunks = [(keys[i : i + size],) for i in range(0, len(keys), size)]
             dask_map(fn, chunks, client=client, shared=shared, on_result=take)
     except Interrupted:
         flush()
-        raise Interrupted(interrupted()) from None
+        raise Interrupted(
+            f"interrupted: {len(records)} toys saved in {output}; rerun the same command to fit the rest"
+        ) from None
     finally:
         if progress:
             progress.close()
