@@ -38,7 +38,7 @@ import numpy as np
 from . import __version__
 from .config import OSCILLATION_PARAMETERS, Config
 from .errors import DataError, JunoFitError
-from .files import atomic_output, regular_file_problem
+from .files import atomic_output, open_hdf5
 from .parallel import same_toy, stream_tasks, worker_model
 
 ENSEMBLE_FORMAT = "juno-fit ensemble"
@@ -270,22 +270,8 @@ def write_ensemble(path: str | Path, ensemble: Ensemble) -> Path:
 def read_ensemble(path: str | Path) -> Ensemble:
     """Read an ensemble file; anything else (not HDF5, another format, missing or inconsistent
     datasets) is a :class:`DataError` naming the file."""
-    import h5py
-
     path = Path(path)
-    problem = regular_file_problem(path)
-    if problem:
-        raise DataError(f"{path}: ensemble file: {problem}")
-    try:
-        f = h5py.File(path, "r")
-    except OSError:
-        raise DataError(f"{path}: not an HDF5 file (expected a 'juno-fit toys' ensemble)") from None
-    with f:
-        fmt = f.attrs.get("format")
-        if isinstance(fmt, bytes):
-            fmt = fmt.decode()
-        if fmt != ENSEMBLE_FORMAT:
-            raise DataError(f"{path}: not a juno-fit ensemble (format attribute {fmt!r}, expected {ENSEMBLE_FORMAT!r})")
+    with open_hdf5(path, ENSEMBLE_FORMAT, "ensemble", "juno-fit toys") as f:
         try:
             # files written before the Newton path have no minimiser attribute: their toys are MIGRAD's
             attrs = {name: f.attrs[name] for name in SPEC_FIELDS if name != "minimiser"}

@@ -59,6 +59,27 @@ def regular_file_problem(path: str | Path) -> str | None:
     return None
 
 
+def open_hdf5(path: Path, fmt: str, what: str, written_by: str):
+    """``path`` opened read-only as an HDF5 file whose ``format`` attribute is ``fmt`` (use it in a
+    ``with``); anything else (not a regular file, not HDF5, another format) is a :class:`DataError`
+    naming the file, ``what`` it should be ("ensemble") and the command ``written_by`` that writes it."""
+    import h5py
+
+    problem = regular_file_problem(path)
+    if problem:
+        raise DataError(f"{path}: {what} file: {problem}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise DataError(f"{path}: not an HDF5 file (expected a '{written_by}' {what})") from None
+    found = f.attrs.get("format")
+    found = found.decode() if isinstance(found, bytes) else found
+    if found != fmt:
+        f.close()
+        raise DataError(f"{path}: not a juno-fit {what} (format attribute {found!r}, expected {fmt!r})")
+    return f
+
+
 def read_regular(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; ValueError (one line) otherwise."""
     try:

@@ -44,7 +44,7 @@ import numpy as np
 
 from . import __version__
 from .errors import DataError, JunoFitError
-from .files import atomic_output, regular_file_problem
+from .files import atomic_output, open_hdf5
 from .parallel import same_toy, stream_tasks, worker_model
 
 FORMAT = "juno-fit neyman"
@@ -294,21 +294,8 @@ def write_construction(path: str | Path, c: Construction) -> Path:
 
 def read_construction(path: str | Path) -> Construction:
     """Read a construction file; anything else is a :class:`DataError` naming the file."""
-    import h5py
-
     path = Path(path)
-    problem = regular_file_problem(path)
-    if problem:
-        raise DataError(f"{path}: Feldman–Cousins file: {problem}")
-    try:
-        f = h5py.File(path, "r")
-    except OSError:
-        raise DataError(f"{path}: not an HDF5 file (expected a 'juno-fit fc' construction)") from None
-    with f:
-        fmt = f.attrs.get("format")
-        fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
-        if fmt != FORMAT:
-            raise DataError(f"{path}: not a juno-fit Feldman–Cousins construction (format attribute {fmt!r})")
+    with open_hdf5(path, FORMAT, "Feldman–Cousins construction", "juno-fit fc") as f:
         try:
             attrs = {name: f.attrs[name] for name in SPEC_FIELDS}
             params = tuple(n.decode() for n in f["params"][()])

@@ -37,14 +37,19 @@ background_shapes = true
 """
 
 
-@pytest.fixture
-def fast_config(tmp_path):
-    """juno_nominal at 100 days with a few systematics (fits in about a second): a config file."""
+def write_fast_config(folder, systematics: str = FAST_SYSTEMATICS, name: str = "fast.toml") -> str:
+    """juno_nominal at 100 days with the ``[systematics]`` table ``systematics`` (by default a few,
+    so that a fit takes about a second), written as ``folder/name``; returns its path."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
     text = text.replace('exposure = "6y"', 'exposure = "100d"')
-    text = text[: text.index("[systematics]")] + FAST_SYSTEMATICS
-    path = tmp_path / "fast.toml"
-    path.write_text(text, encoding="utf-8")
+    path = Path(folder) / name
+    path.write_text(text[: text.index("[systematics]")] + systematics, encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture
+def fast_config(tmp_path):
+    """juno_nominal at 100 days with a few systematics (fits in about a second): a config file."""
+    return write_fast_config(tmp_path)

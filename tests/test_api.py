@@ -119,14 +119,11 @@ def _without(doc, *keys):
 
 @pytest.fixture(scope="module")
 def fast_likelihood(tmp_path_factory):
-    from conftest import FAST_SYSTEMATICS
+    from conftest import write_fast_config
 
-    text = (ROOT / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
-    text = text.replace('exposure = "6y"', 'exposure = "100d"')
-    path = tmp_path_factory.mktemp("api") / "fast.toml"
-    path.write_text(text[: text.index("[systematics]")] + FAST_SYSTEMATICS, encoding="utf-8")
+    path = write_fast_config(tmp_path_factory.mktemp("api"))
     model = jf.build_model(jf.load_config(path))
-    return str(path), jf.Likelihood(model, jf.asimov(model))
+    return path, jf.Likelihood(model, jf.asimov(model))
 
 
 def test_fit_identical_to_cli(fast_likelihood):

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAST_SYSTEMATICS
+from conftest import FAST_SYSTEMATICS, write_fast_config
 
 from juno_fit.cli import main
 from juno_fit.ensemble import read_ensemble, same_toy
 from juno_fit.progress import Progress
 
-ROOT = Path(__file__).resolve().parents[1]
 N = 16
 
 # the quick systematics of the CLI tests, without the two bin-to-bin covariances
@@ -38,12 +37,7 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def config(folder):
     """juno_nominal at 100 days with a few systematics (a toy fit takes a fraction of a second)."""
-    text = (ROOT / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
-    text = text.replace('exposure = "6y"', 'exposure = "100d"')
-    text = text[: text.index("[systematics]")] + SYSTEMATICS
-    path = folder / "quick.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return write_fast_config(folder, SYSTEMATICS, name="quick.toml")
 
 
 def _toys(config, out, *extra):

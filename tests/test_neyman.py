@@ -10,11 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FAST_SYSTEMATICS
+from conftest import write_fast_config
 from scipy.stats import chi2
 
 from juno_fit.cli import main
@@ -28,7 +27,6 @@ from juno_fit.neyman import (
 )
 from juno_fit.neyman_intervals import critical_values, intervals_1d, region_area
 
-ROOT = Path(__file__).resolve().parents[1]
 TOYS = 6
 POINTS = ["--params", "sin2_theta12", "--range-a", "0.29", "0.33", "--points", "3"]
 
@@ -41,12 +39,7 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def config(folder):
     """juno_nominal at 100 days with a few systematics."""
-    text = (ROOT / "configs" / "juno_nominal.toml").read_text(encoding="utf-8")
-    text = text.replace('exposure = "6y"', 'exposure = "100d"')
-    text = text[: text.index("[systematics]")] + FAST_SYSTEMATICS
-    path = folder / "quick.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return write_fast_config(folder, name="quick.toml")
 
 
 def _fc(config, out, *extra):
